@@ -1,1 +1,16 @@
-Console.WriteLine("x");
+using CallControl.Host.Cli;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("callcontrol");
+    config.AddCommand<ServeCommand>("serve").WithDescription("Run the controller: SIP, HTTP API, event store");
+    config.AddCommand<ProvisionCommand>("provision").WithDescription("Apply a provisioning document (JSON)");
+    config.AddCommand<CdrsCommand>("cdrs").WithDescription("List call detail records");
+    config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
+    config.AddCommand<CallsCommand>("calls").WithDescription("Active calls per PBX");
+});
+var rc = await app.RunAsync(args);
+// Spectre.Console.Cli reports bad arguments as -1; the house rule for bad CLI input is exit code 2.
+return rc == -1 ? 2 : rc;

@@ -1,0 +1,45 @@
+using CallControl.Routing;
+using NodaTime;
+
+namespace CallControl.Calls;
+
+/// <summary>Marker for the events of a call stream (one stream per dialog, keyed by <see cref="CallKey"/>).
+/// Each event carries the tenant and PBX ids it concerns, so projections never look anything up.</summary>
+public interface ICallEvent
+{
+    string CallKey { get; }
+    Instant At { get; }
+}
+
+/// <summary>An INVITE arrived. <paramref name="Source"/> is "transport:ip:port"; the PBX/gateway/tenant ids
+/// are null when the source is not provisioned.</summary>
+public sealed record CallReceived(
+    string CallKey, string CallId, string FromTag, string Source,
+    string? SourcePbxId, string? SourceGatewayId, string? SourceTenantId,
+    string Caller, string Dialled, string RequestUri, Instant At) : ICallEvent;
+
+/// <summary>The router chose a target. <paramref name="Candidates"/> lists everything it considered and why.</summary>
+public sealed record CallRouted(
+    string CallKey, string Destination, string TargetKind, string TargetId, string? TargetTenantId,
+    string TargetUri, string NextHop, string Reason, IReadOnlyList<RouteCandidate> Candidates, Instant At) : ICallEvent;
+
+/// <summary>The call was refused before anything was forwarded.</summary>
+public sealed record CallRejected(string CallKey, int StatusCode, string Reason, IReadOnlyList<RouteCandidate> Candidates, Instant At) : ICallEvent;
+
+/// <summary>A forwarding attempt (a gateway, a PBX) failed; the proxy may try the next one.</summary>
+public sealed record CallAttemptFailed(string CallKey, int AttemptIndex, int StatusCode, string Reason, Instant At) : ICallEvent;
+
+/// <summary>The callee answered (2xx); recorded before the 2xx is relayed.</summary>
+public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At) : ICallEvent;
+
+/// <summary>The call ended unanswered: busy, no answer, cancelled by the caller, every target failed.</summary>
+public sealed record CallFailed(string CallKey, int StatusCode, string Reason, string EndedBy, Instant At) : ICallEvent;
+
+/// <summary>An answered call ended. <paramref name="EndedBy"/>: caller, callee or system.</summary>
+public sealed record CallEnded(string CallKey, string EndedBy, string Reason, Duration Duration, Instant At) : ICallEvent;
+
+public static class CallStreams
+{
+    /// <summary>Stream key of a dialog: Call-ID and the caller's From tag.</summary>
+    public static string Key(string callId, string fromTag) => $"call:{callId};{fromTag}";
+}

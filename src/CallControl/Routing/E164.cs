@@ -1,0 +1,16 @@
+namespace CallControl.Routing;
+
+/// <summary>E.164 numbers in the <c>+</c> form: a plus, a non-zero digit, at most 15 digits in all.</summary>
+public static class E164
+{
+    public static bool IsValid(ReadOnlySpan<char> number)
+    {
+        if (number.Length < 3 || number.Length > 16 || number[0] != '+' || number[1] == '0') return false;
+        foreach (var c in number[1..])
+            if (c is < '0' or > '9') return false;
+        return true;
+    }
+
+    /// <summary>The digits as a number; the caller has checked <see cref="IsValid"/>.</summary>
+    public static long Digits(ReadOnlySpan<char> number) => long.Parse(number[1..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+}

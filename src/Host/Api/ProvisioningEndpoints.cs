@@ -1,0 +1,56 @@
+using CallControl.Host.Provisioning;
+using CallControl.Host.Routing;
+using CallControl.Provisioning;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+using Wolverine.Http;
+
+namespace CallControl.Host.Api;
+
+public sealed record ProvisioningApplied(int Changes, IReadOnlyList<string> Events);
+
+/// <summary>HTTP API for provisioning: PUT the whole desired state, GET it back (optionally as of an instant).</summary>
+public static class ProvisioningEndpoints
+{
+    [WolverinePut("/api/provisioning")]
+    public static async Task<IResult> Put(HttpRequest request, ProvisioningService provisioning, LiveRoutingTable routing)
+    {
+        using var reader = new StreamReader(request.Body);
+        var (document, parseError) = ProvisioningJson.Parse(await reader.ReadToEndAsync(request.HttpContext.RequestAborted));
+        if (parseError is not null) return Problems.BadRequest("Malformed provisioning document", [parseError]);
+        var dryRun = request.Query.ContainsKey("dryRun");
+        var outcome = await provisioning.ApplyAsync(document, dryRun, request.HttpContext.RequestAborted);
+        if (!outcome.IsValid) return Problems.BadRequest("Invalid provisioning document", outcome.Errors);
+        if (!dryRun) await routing.RefreshAsync(request.HttpContext.RequestAborted);
+        return Results.Ok(new ProvisioningApplied(outcome.Changes.Count,
+            outcome.Changes.Select(c => $"{c.StreamKey}: {c.Event.GetType().Name}").ToList()));
+    }
+
+    [WolverineGet("/api/provisioning")]
+    public static async Task<IResult> Get(HttpRequest request, ProvisioningLog log)
+    {
+        Instant? asOf = null;
+        if (request.Query.TryGetValue("at", out var at))
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(at.ToString());
+            if (!parsed.Success) return Problems.BadRequest("Bad 'at' parameter", [new ProvisioningError("at", $"'{at}' is not an ISO instant such as 2026-11-26T14:02:00Z")]);
+            asOf = parsed.Value;
+        }
+        var (state, sequence) = await log.LoadAsync(asOf, request.HttpContext.RequestAborted);
+        return Results.Ok(new { asOf = state.AsOf, sequence, state.Tenants, state.Pbxs, didRanges = state.DidRanges, state.Gateways });
+    }
+}
+
+internal static class Problems
+{
+    public static IResult BadRequest(string title, IEnumerable<ProvisioningError> errors) =>
+        Results.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = title,
+            Detail = string.Join("; ", errors.Select(e => e.ToString())),
+            Extensions = { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() },
+        });
+}

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using NodaTime;
+
+namespace CallControl.Host.Calls;
+
+/// <summary>A dialog the controller has routed and not yet seen end.</summary>
+public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null);
+
+/// <summary>
+/// The open dialogs of this controller. Per-PBX counts are derived from this set on demand, so they
+/// cannot drift from it (DESIGN.md rule 4).
+/// </summary>
+public sealed class ActiveCalls
+{
+    private readonly ConcurrentDictionary<string, OpenCall> _calls = new();
+
+    public int Count => _calls.Count;
+
+    public void Open(OpenCall call) => _calls[call.CallKey] = call;
+
+    public OpenCall? Answer(string callKey, Instant at)
+    {
+        while (_calls.TryGetValue(callKey, out var call))
+            if (_calls.TryUpdate(callKey, call with { AnsweredAt = at }, call)) return call with { AnsweredAt = at };
+        return null;
+    }
+
+    /// <summary>Removes the call; null when it was not open (a duplicate end is a no-op).</summary>
+    public OpenCall? Close(string callKey) => _calls.TryRemove(callKey, out var call) ? call : null;
+
+    public OpenCall? Find(string callKey) => _calls.GetValueOrDefault(callKey);
+
+    /// <summary>Active calls per PBX, counting a call on both the PBX it came from and the one it goes to.</summary>
+    public IReadOnlyDictionary<string, int> PerPbx()
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var call in _calls.Values)
+        {
+            if (call.SourcePbxId is { } s) counts[s] = counts.GetValueOrDefault(s) + 1;
+            if (call.TargetPbxId is { } t && t != call.SourcePbxId) counts[t] = counts.GetValueOrDefault(t) + 1;
+        }
+        return counts;
+    }
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel;
+using System.Net;
+using Spectre.Console.Cli;
+
+namespace CallControl.Host.Cli;
+
+public sealed class ServeSettings : CommonSettings
+{
+    [CommandOption("--sip-address <IP>")]
+    [Description("Address SIP listens on (default: $CALLCONTROL_SIP_ADDRESS, else 127.0.0.1)")]
+    public string? SipAddress { get; init; }
+
+    [CommandOption("--sip-port <PORT>")]
+    [Description("UDP and TCP port for SIP (default: $CALLCONTROL_SIP_PORT, else 5060)")]
+    public int? SipPort { get; init; }
+
+    [CommandOption("--http <URL>")]
+    [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
+    public string? Http { get; init; }
+
+    [CommandOption("--demo")]
+    [Description("Apply the built-in demo provisioning at start-up")]
+    public bool Demo { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        var address = SipAddress ?? Environment.GetEnvironmentVariable("CALLCONTROL_SIP_ADDRESS");
+        if (address is not null && !IPAddress.TryParse(address, out _))
+            return Spectre.Console.ValidationResult.Error($"--sip-address: '{address}' is not an IP address");
+        if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
+        return base.Validate();
+    }
+}
+
+/// <summary><c>callcontrol serve</c>: runs the controller in the foreground until Ctrl-C.</summary>
+public sealed class ServeCommand : AsyncCommand<ServeSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ServeSettings settings, CancellationToken cancellationToken)
+    {
+        var env = (string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        var controller = settings.ToControllerSettings() with
+        {
+            SipAddress = IPAddress.Parse(settings.SipAddress ?? env("CALLCONTROL_SIP_ADDRESS") ?? "127.0.0.1"),
+            SipPort = settings.SipPort ?? (int.TryParse(env("CALLCONTROL_SIP_PORT"), out var p) ? p : 5060),
+            HttpUrl = settings.Http ?? env("CALLCONTROL_HTTP") ?? "http://127.0.0.1:8080",
+            Demo = settings.Demo,
+        };
+        await using var app = ControllerHost.Build(controller);
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+using CallControl.Host.Api;
+using CallControl.Host.Calls;
+using CallControl.Host.EventStore;
+using CallControl.Host.Provisioning;
+using CallControl.Host.Routing;
+using CallControl.Host.Sip;
+using CallControl.Projections;
+using CallControl.Sip.Proxy;
+using JasperFx;
+using JasperFx.CodeGeneration;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace CallControl.Host;
+
+/// <summary>The composition root of a running controller: SIP, HTTP API, event store, projections.</summary>
+public static class ControllerHost
+{
+    public static WebApplication Build(ControllerSettings settings, Action<IServiceCollection>? overrides = null)
+    {
+        settings.Validate();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(settings.HttpUrl);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Wolverine", LogLevel.Warning);
+        builder.Logging.AddFilter("Marten", LogLevel.Warning);
+        builder.Logging.AddFilter("JasperFx", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton<IClock>(SystemClock.Instance);
+        services.AddMarten(opts => EventStoreConfiguration.Configure(opts, settings.ConnectionString, settings.Schema))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = settings.Schema + "_wolverine");
+        services.CritterStackDefaults(x =>
+        {
+            x.Production.GeneratedCodeMode = TypeLoadMode.Dynamic;
+            x.Development.GeneratedCodeMode = TypeLoadMode.Dynamic;
+        });
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.UseRuntimeCompilation();
+            opts.ServiceName = "callcontrol";
+        });
+        services.AddWolverineHttp();
+        services.ConfigureSystemTextJsonForWolverineOrMinimalApi(o => o.SerializerOptions.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+
+        services.AddSingleton<ProvisioningLog>();
+        services.AddSingleton<ProvisioningService>();
+        services.AddSingleton<CallQueries>();
+        services.AddSingleton<ActiveCalls>();
+        services.AddSingleton<GroupCommitWriter>();
+        services.AddSingleton<LiveRoutingTable>();
+        services.AddSingleton<CallPolicy>();
+        services.AddSingleton<IProxyPolicy>(sp => sp.GetRequiredService<CallPolicy>());
+        // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
+        services.AddHostedService<StartupProvisioning>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
+        services.AddSingleton<SipService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        overrides?.Invoke(services);
+
+        var app = builder.Build();
+        app.MapWolverineEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Applies the demo provisioning when asked, and loads the routing table before SIP opens.</summary>
+internal sealed class StartupProvisioning(ControllerSettings settings, ProvisioningService provisioning, LiveRoutingTable routing,
+    ILogger<StartupProvisioning> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (settings.Demo)
+        {
+            var outcome = await provisioning.ApplyAsync(ProvisioningJson.Demo(), ct: ct);
+            logger.LogInformation("Demo provisioning applied: {Count} changes", outcome.Changes.Count);
+        }
+        await routing.RefreshAsync(ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -1,0 +1,60 @@
+using CallControl.Host.Provisioning;
+using CallControl.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CallControl.Host.Routing;
+
+/// <summary>
+/// The routing snapshot the SIP path reads (never the database, DESIGN.md rule 3). Built from the
+/// provisioning events at start-up, then kept current by following the event log: a change made by
+/// this process, the CLI or another node builds a new snapshot that is swapped in atomically.
+/// </summary>
+public sealed class LiveRoutingTable(ProvisioningLog log, ILogger<LiveRoutingTable> logger) : BackgroundService
+{
+    private volatile RoutingSnapshot _current = RoutingSnapshot.Empty;
+    private long _sequence;
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public RoutingSnapshot Current => _current;
+
+    /// <summary>Folds in provisioning events committed since the last refresh. Returns true when the table changed.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct = default)
+    {
+        await _refresh.WaitAsync(ct);
+        try
+        {
+            var events = await log.ReadAsync(_sequence, ct);
+            if (events.Count == 0) return false;
+            var state = _current.State;
+            foreach (var (_, e) in events) state = state.Apply(e);
+            _current = new RoutingSnapshot(state);
+            _sequence = events[^1].Sequence;
+            logger.LogInformation("Routing table now at event {Sequence}: {Pbxs} PBXs, {Ranges} DID ranges, {Gateways} gateways",
+                _sequence, state.Pbxs.Count, state.DidRanges.Count, state.Gateways.Count);
+            return true;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(PollInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not read provisioning changes; routing keeps the table it has");
+            }
+        }
+    }
+}

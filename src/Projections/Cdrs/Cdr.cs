@@ -1,0 +1,54 @@
+using NodaTime;
+
+namespace CallControl.Projections.Cdrs;
+
+/// <summary>Call detail record: one per call stream, projected from its events.</summary>
+public sealed record Cdr
+{
+    /// <summary>The call stream key.</summary>
+    public string Id { get; init; } = "";
+    public string CallId { get; init; } = "";
+    public string Caller { get; init; } = "";
+    public string Dialled { get; init; } = "";
+    public string? Destination { get; init; }
+    public string Source { get; init; } = "";
+    public string? SourcePbxId { get; init; }
+    public string? SourceGatewayId { get; init; }
+    public string? SourceTenantId { get; init; }
+    public string? TargetKind { get; init; }
+    public string? TargetId { get; init; }
+    public string? TargetTenantId { get; init; }
+    public Instant ReceivedAt { get; init; }
+    public Instant? AnsweredAt { get; init; }
+    public Instant? EndedAt { get; init; }
+    /// <summary>Answer to end; zero for unanswered calls.</summary>
+    public Duration Duration { get; init; }
+    public string Disposition { get; init; } = CdrDispositions.InProgress;
+    public int? StatusCode { get; init; }
+    public string? Reason { get; init; }
+    public string? EndedBy { get; init; }
+    public int FailedAttempts { get; init; }
+
+    /// <summary>True while the dialog holds resources: routed or answered and not ended.</summary>
+    public bool IsActive => EndedAt is null;
+}
+
+public static class CdrDispositions
+{
+    public const string InProgress = "in-progress";
+    public const string Connected = "connected";
+    public const string Answered = "answered";
+    public const string Rejected = "rejected";
+    public const string Busy = "busy";
+    public const string Cancelled = "cancelled";
+    public const string NoAnswer = "no-answer";
+    public const string Failed = "failed";
+
+    public static string ForFailure(int statusCode) => statusCode switch
+    {
+        486 or 600 => Busy,
+        487 => Cancelled,
+        408 or 480 => NoAnswer,
+        _ => Failed,
+    };
+}

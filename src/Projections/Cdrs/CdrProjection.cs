@@ -1,0 +1,48 @@
+using CallControl.Calls;
+using Marten.Events.Aggregation;
+
+namespace CallControl.Projections.Cdrs;
+
+/// <summary>Folds a call stream into its CDR. Everything it needs is on the events.</summary>
+public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
+{
+    public static Cdr Create(CallReceived e) => new()
+    {
+        Id = e.CallKey,
+        CallId = e.CallId,
+        Caller = e.Caller,
+        Dialled = e.Dialled,
+        Source = e.Source,
+        SourcePbxId = e.SourcePbxId,
+        SourceGatewayId = e.SourceGatewayId,
+        SourceTenantId = e.SourceTenantId,
+        ReceivedAt = e.At,
+    };
+
+    public static Cdr Apply(CallRouted e, Cdr cdr) => cdr with
+    {
+        Destination = e.Destination,
+        TargetKind = e.TargetKind,
+        TargetId = e.TargetId,
+        TargetTenantId = e.TargetTenantId,
+    };
+
+    public static Cdr Apply(CallRejected e, Cdr cdr) => cdr with
+    {
+        Disposition = CdrDispositions.Rejected, StatusCode = e.StatusCode, Reason = e.Reason, EndedAt = e.At, EndedBy = "system",
+    };
+
+    public static Cdr Apply(CallAttemptFailed e, Cdr cdr) => cdr with { FailedAttempts = cdr.FailedAttempts + 1 };
+
+    public static Cdr Apply(CallAnswered e, Cdr cdr) => cdr with { AnsweredAt = e.At, Disposition = CdrDispositions.Connected, StatusCode = 200 };
+
+    public static Cdr Apply(CallFailed e, Cdr cdr) => cdr with
+    {
+        Disposition = CdrDispositions.ForFailure(e.StatusCode), StatusCode = e.StatusCode, Reason = e.Reason, EndedAt = e.At, EndedBy = e.EndedBy,
+    };
+
+    public static Cdr Apply(CallEnded e, Cdr cdr) => cdr with
+    {
+        Disposition = CdrDispositions.Answered, EndedAt = e.At, Duration = e.Duration, EndedBy = e.EndedBy, Reason = e.Reason,
+    };
+}

@@ -1,0 +1,58 @@
+using CallControl.Calls;
+using CallControl.Projections.Cdrs;
+using CallControl.Provisioning;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
+using Weasel.Core;
+
+namespace CallControl.Projections;
+
+/// <summary>
+/// The one place that says how CallControl uses Marten: string stream keys, quick appends, NodaTime
+/// in JSON, every event type, and each projection with its lifecycle.
+/// </summary>
+public static class EventStoreConfiguration
+{
+    public const string DefaultSchema = "callcontrol";
+
+    public static readonly Type[] ProvisioningEventTypes =
+    [
+        typeof(TenantCreated), typeof(TenantRenamed), typeof(TenantRemoved),
+        typeof(PbxRegistered), typeof(PbxChanged), typeof(PbxRemoved),
+        typeof(DidRangeAssigned), typeof(DidRangeReleased),
+        typeof(GatewayRegistered), typeof(GatewayChanged), typeof(GatewayRemoved),
+    ];
+
+    public static readonly Type[] CallEventTypes =
+    [
+        typeof(CallReceived), typeof(CallRouted), typeof(CallRejected), typeof(CallAttemptFailed),
+        typeof(CallAnswered), typeof(CallFailed), typeof(CallEnded),
+    ];
+
+    public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
+    {
+        if (schema != schema.ToLowerInvariant())
+            throw new ArgumentException($"The event store schema name must be lower case, got '{schema}'", nameof(schema));
+        opts.Connection(connectionString);
+        opts.DatabaseSchemaName = schema;
+        opts.Events.DatabaseSchemaName = schema;
+        opts.Events.StreamIdentity = StreamIdentity.AsString;
+        // Server timestamps: correct whatever the session time zone (CRITTER-NOTES gotcha 3).
+        opts.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
+            configure: j => j.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+        opts.Events.AddEventTypes(ProvisioningEventTypes);
+        opts.Events.AddEventTypes(CallEventTypes);
+
+        // The CDR is written in the same transaction as the call's events: exactly one per call.
+        opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<Cdr>()
+            .Index(x => x.CallId)
+            .Index(x => x.ReceivedAt);
+    }
+}
