@@ -8,6 +8,8 @@ namespace CallControl.Host.Sip;
 /// table is loaded (hosted services start in registration order).</summary>
 public sealed class SipService(ControllerSettings settings, IProxyPolicy policy, ILogger<SipService> logger) : IHostedService
 {
+    public System.Net.IPEndPoint UdpEndpoint => new(settings.SipAddress, settings.SipPort);
+
     public Task StartAsync(CancellationToken ct)
     {
         logger.LogInformation("SIP on {Address}:{Port} (policy {Policy})", settings.SipAddress, settings.SipPort, policy.GetType().Name);
