@@ -60,6 +60,7 @@ public static class ControllerHost
         services.AddSingleton<ProvisioningLog>();
         services.AddSingleton<ProvisioningService>();
         services.AddSingleton<CallQueries>();
+        services.AddSingleton<RouteQuery>();
         services.AddSingleton<ActiveCalls>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<LiveRoutingTable>();

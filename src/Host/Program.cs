@@ -10,6 +10,7 @@ app.Configure(config =>
     config.AddCommand<CdrsCommand>("cdrs").WithDescription("List call detail records");
     config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
     config.AddCommand<CallsCommand>("calls").WithDescription("Active calls per PBX");
+    config.AddCommand<RouteCommand>("route").WithDescription("How a number would route from a PBX, now or --at an instant (dry run)");
 });
 var rc = await app.RunAsync(args);
 // Spectre.Console.Cli reports bad arguments as -1; the house rule for bad CLI input is exit code 2.

@@ -54,3 +54,29 @@ internal static class Problems
             Extensions = { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() },
         });
 }
+
+/// <summary>Dry run and as-of routing query over HTTP.</summary>
+public static class RouteEndpoints
+{
+    [WolverineGet("/api/route")]
+    public static async Task<IResult> Get(HttpRequest request, RouteQuery query)
+    {
+        var from = request.Query["from"].ToString();
+        var number = request.Query["number"].ToString();
+        var errors = new List<ProvisioningError>();
+        if (from.Length == 0) errors.Add(new("from", "name the PBX the call comes from"));
+        if (number.Length == 0) errors.Add(new("number", "give the number as the PBX would dial it"));
+        Instant? at = null;
+        if (request.Query.TryGetValue("at", out var atText))
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(atText.ToString());
+            if (parsed.Success) at = parsed.Value;
+            else errors.Add(new("at", $"'{atText}' is not an ISO instant such as 2026-11-26T14:02:00Z"));
+        }
+        if (errors.Count > 0) return Problems.BadRequest("Bad route query", errors);
+        var explanation = await query.ExplainAsync(from, number, at, request.HttpContext.RequestAborted);
+        return explanation is null
+            ? Results.Problem(statusCode: 404, title: "Unknown PBX", detail: $"PBX '{from}' is not provisioned")
+            : Results.Ok(explanation);
+    }
+}

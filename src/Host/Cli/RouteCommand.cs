@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using CallControl.Host.Provisioning;
+using CallControl.Host.Routing;
+using NodaTime;
+using NodaTime.Text;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace CallControl.Host.Cli;
+
+public sealed class RouteSettings : CommonSettings
+{
+    [CommandOption("--from <PBX>")]
+    [Description("The PBX the call would come from")]
+    public string From { get; init; } = "";
+
+    [CommandArgument(0, "<NUMBER>")]
+    [Description("The number as the PBX would dial it")]
+    public string Number { get; init; } = "";
+
+    [CommandOption("--at <INSTANT>")]
+    [Description("Use the routing tables as they were at this instant (ISO, e.g. 2026-11-26T14:02:00Z)")]
+    public string? At { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(From)) return ValidationResult.Error("--from: name the PBX the call comes from");
+        if (At is not null && !InstantPattern.ExtendedIso.Parse(At).Success)
+            return ValidationResult.Error($"--at: '{At}' is not an ISO instant such as 2026-11-26T14:02:00Z");
+        return base.Validate();
+    }
+}
+
+/// <summary><c>callcontrol route --from PBX NUMBER [--at INSTANT]</c>: how a number would route (dry run / as of).</summary>
+public sealed class RouteCommand : AsyncCommand<RouteSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, RouteSettings settings, CancellationToken ct)
+    {
+        using var store = settings.OpenStore();
+        Instant? at = settings.At is null ? null : InstantPattern.ExtendedIso.Parse(settings.At).Value;
+        var explanation = await new RouteQuery(new ProvisioningLog(store)).ExplainAsync(settings.From, settings.Number, at, ct);
+        if (explanation is null)
+            return Exit.Usage($"route: PBX '{settings.From}' is not provisioned{(at is null ? "" : $" at {settings.At}")}");
+        var asOf = explanation.TablesAsOf is { } t ? InstantPattern.ExtendedIso.Format(t) : "empty";
+        AnsiConsole.MarkupLineInterpolated($"tables as of [bold]{asOf}[/] (event {explanation.Sequence})");
+        var outcome = explanation.StatusCode is { } code ? $"{explanation.Outcome} with {code}" : $"{explanation.Outcome} to {explanation.Target}";
+        AnsiConsole.MarkupLineInterpolated($"{settings.Number} -> [bold]{outcome}[/]");
+        AnsiConsole.MarkupLineInterpolated($"because: {explanation.Reason}");
+        var table = new Table().AddColumns("kind", "candidate", "outcome", "reason");
+        foreach (var c in explanation.Candidates) table.AddRow(Markup.Escape(c.Kind), Markup.Escape(c.Id), Markup.Escape(c.Outcome), Markup.Escape(c.Reason));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
