@@ -44,6 +44,37 @@ public sealed class SipViaHeader
 
     public override string ToString() => Text;
 
+    /// <summary>This Via with received/rport set (RFC 3261 §18.2.1, RFC 3581 §4); other parameters are kept.</summary>
+    public string WithReceived(string? received, int? rport)
+    {
+        var sb = new System.Text.StringBuilder("SIP/2.0/").Append(Transport).Append(' ').Append(SentBy);
+        foreach (var p in Parameters)
+        {
+            if (p.Key.Equals("received", StringComparison.OrdinalIgnoreCase) || p.Key.Equals("rport", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            sb.Append(';').Append(p.Key);
+            if (p.Value is not null)
+            {
+                sb.Append('=').Append(p.Value);
+            }
+        }
+
+        if (received is not null)
+        {
+            sb.Append(";received=").Append(received);
+        }
+
+        if (rport is { } port)
+        {
+            sb.Append(";rport=").Append(port.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return sb.ToString();
+    }
+
     public static bool TryParse(string text, out SipViaHeader via)
     {
         via = null!;
