@@ -1,0 +1,55 @@
+namespace CallControl.Sip.Message;
+
+/// <summary>Splits a header value at commas that are outside quoted strings and angle brackets (RFC 3261 §7.3.1).</summary>
+internal static class SipHeaderValueSplitter
+{
+    public static void Split(string value, List<string> into)
+    {
+        var inQuotes = false;
+        var inAngle = false;
+        var start = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (inQuotes)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inQuotes = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inQuotes = true;
+            }
+            else if (c == '<')
+            {
+                inAngle = true;
+            }
+            else if (c == '>')
+            {
+                inAngle = false;
+            }
+            else if (c == ',' && !inAngle)
+            {
+                Add(value, start, i, into);
+                start = i + 1;
+            }
+        }
+
+        Add(value, start, value.Length, into);
+    }
+
+    private static void Add(string value, int start, int end, List<string> into)
+    {
+        var part = value.AsSpan(start, end - start).Trim();
+        if (!part.IsEmpty)
+        {
+            into.Add(part.ToString());
+        }
+    }
+}

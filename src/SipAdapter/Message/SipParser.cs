@@ -1,0 +1,384 @@
+using System.Buffers.Text;
+
+namespace CallControl.Sip.Message;
+
+/// <summary>
+/// Frames and indexes SIP messages (RFC 3261 §7, §18.3) from a datagram or a stream buffer. Limits are checked while
+/// scanning, before any header is interpreted. Parsing only records ranges; typed values are read lazily by
+/// <see cref="SipMessage"/>.
+/// </summary>
+public static class SipParser
+{
+    private const byte CR = (byte)'\r';
+    private const byte LF = (byte)'\n';
+
+    /// <summary>Finds the extent of the first message in <paramref name="buffer"/> without building it.</summary>
+    public static SipFrameResult Frame(ReadOnlySpan<byte> buffer, bool isStream, SipParserOptions options)
+        => Scan(buffer, isStream, options, out _, out _);
+
+    /// <summary>Frames and indexes one message. On <see cref="SipFrameStatus.Complete"/> the message references
+    /// <paramref name="buffer"/> (do not reuse it afterwards); extra bytes of a datagram after the body are ignored.</summary>
+    public static SipFrameResult Parse(ReadOnlyMemory<byte> buffer, bool isStream, SipParserOptions options, out SipMessage? message)
+    {
+        message = null;
+        var span = buffer.Span;
+        var frame = Scan(span, isStream, options, out var headEnd, out var headerLines);
+        if (frame.Status != SipFrameStatus.Complete)
+        {
+            return frame;
+        }
+
+        var error = Index(buffer[..frame.Length], headEnd, headerLines, out message);
+        return error == SipParseError.None ? frame : SipFrameResult.Reject(error);
+    }
+
+    private static SipFrameResult Scan(ReadOnlySpan<byte> buffer, bool isStream, SipParserOptions options, out int headEnd, out int headerLines)
+    {
+        headEnd = 0;
+        headerLines = 0;
+        var limit = Math.Min(buffer.Length, options.MaxMessageSize);
+        var pos = 0;
+        var first = true;
+        var contentLength = -1;
+        while (true)
+        {
+            var rel = buffer[pos..limit].IndexOf(LF);
+            if (rel < 0)
+            {
+                if (limit - pos > options.MaxLineLength)
+                {
+                    return SipFrameResult.Reject(SipParseError.LineTooLong);
+                }
+
+                if (buffer.Length >= options.MaxMessageSize)
+                {
+                    return SipFrameResult.Reject(SipParseError.MessageTooLarge);
+                }
+
+                return isStream ? SipFrameResult.NeedMoreData : SipFrameResult.Reject(SipParseError.IncompleteHeaders);
+            }
+
+            var lf = pos + rel;
+            var lineEnd = lf > pos && buffer[lf - 1] == CR ? lf - 1 : lf;
+            var lineLength = lineEnd - pos;
+            if (lineLength > options.MaxLineLength)
+            {
+                return SipFrameResult.Reject(SipParseError.LineTooLong);
+            }
+
+            if (lineLength == 0)
+            {
+                if (first)
+                {
+                    return SipFrameResult.Reject(SipParseError.BadStartLine);
+                }
+
+                headEnd = lf + 1;
+                break;
+            }
+
+            if (first)
+            {
+                first = false;
+            }
+            else if (buffer[pos] is not ((byte)' ' or (byte)'\t'))
+            {
+                if (++headerLines > options.MaxHeaderCount)
+                {
+                    return SipFrameResult.Reject(SipParseError.TooManyHeaders);
+                }
+
+                var line = buffer[pos..lineEnd];
+                var colon = line.IndexOf((byte)':');
+                if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
+                {
+                    var value = Trim(line[(colon + 1)..]);
+                    if (value.IsEmpty || !AllDigits(value) || !Utf8Parser.TryParse(value, out int parsed, out var used) || used != value.Length)
+                    {
+                        return SipFrameResult.Reject(value.Length > 9 && AllDigits(value) ? SipParseError.MessageTooLarge : SipParseError.BadContentLength);
+                    }
+
+                    if (contentLength >= 0 && contentLength != parsed)
+                    {
+                        return SipFrameResult.Reject(SipParseError.BadContentLength);
+                    }
+
+                    contentLength = parsed;
+                }
+            }
+
+            pos = lf + 1;
+        }
+
+        if (contentLength < 0)
+        {
+            // RFC 3261 §18.3: over a stream Content-Length is mandatory; a datagram's body is the rest of the datagram.
+            return isStream ? SipFrameResult.Reject(SipParseError.MissingContentLength) : SipFrameResult.Complete(buffer.Length);
+        }
+
+        var total = (long)headEnd + contentLength;
+        if (total > options.MaxMessageSize)
+        {
+            return SipFrameResult.Reject(SipParseError.MessageTooLarge);
+        }
+
+        if (buffer.Length < total)
+        {
+            return isStream ? SipFrameResult.NeedMoreData : SipFrameResult.Reject(SipParseError.BodyTruncated);
+        }
+
+        return SipFrameResult.Complete((int)total);
+    }
+
+    private static SipParseError Index(ReadOnlyMemory<byte> memory, int headEnd, int headerLines, out SipMessage? message)
+    {
+        message = null;
+        var buffer = memory.Span;
+        var firstLf = buffer.IndexOf(LF);
+        var startLineEnd = firstLf > 0 && buffer[firstLf - 1] == CR ? firstLf - 1 : firstLf;
+        var startLine = buffer[..startLineEnd];
+
+        var start = new SipStartLine();
+        var error = startLine.StartsWith("SIP/"u8) ? ParseStatusLine(startLine, ref start) : ParseRequestLine(startLine, ref start);
+        if (error != SipParseError.None)
+        {
+            return error;
+        }
+
+        var entries = new SipHeaderEntry[headerLines];
+        var count = 0;
+        var seen = 0;
+        var pos = firstLf + 1;
+        var bodyStart = headEnd;
+        while (pos < headEnd)
+        {
+            var lf = pos + buffer[pos..headEnd].IndexOf(LF);
+            var lineEnd = lf > pos && buffer[lf - 1] == CR ? lf - 1 : lf;
+            if (lineEnd == pos)
+            {
+                break; // the empty line ending the header section
+            }
+
+            // Extend over continuation lines (folding, RFC 3261 §7.3.1).
+            var valueEndLine = lineEnd;
+            var next = lf + 1;
+            var folded = false;
+            while (next < headEnd && buffer[next] is (byte)' ' or (byte)'\t')
+            {
+                folded = true;
+                var nlf = next + buffer[next..headEnd].IndexOf(LF);
+                valueEndLine = nlf > next && buffer[nlf - 1] == CR ? nlf - 1 : nlf;
+                next = nlf + 1;
+            }
+
+            var line = buffer[pos..valueEndLine];
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0)
+            {
+                return SipParseError.BadHeaderLine;
+            }
+
+            var nameLength = TrimEnd(line[..colon]).Length;
+            if (nameLength == 0 || !AllToken(line[..nameLength]))
+            {
+                return SipParseError.BadHeaderLine;
+            }
+
+            var valueStart = colon + 1;
+            while (valueStart < line.Length && IsWhite(line[valueStart]))
+            {
+                valueStart++;
+            }
+
+            var valueEnd = line.Length;
+            while (valueEnd > valueStart && IsWhite(line[valueEnd - 1]))
+            {
+                valueEnd--;
+            }
+
+            var id = SipHeaderNames.Identify(line[..nameLength]);
+            seen |= 1 << (int)id;
+            entries[count++] = new SipHeaderEntry(id, pos, valueEndLine - pos, pos, nameLength, pos + valueStart, valueEnd - valueStart, folded);
+            pos = next;
+        }
+
+        const int required = (1 << (int)SipHeaderId.Via) | (1 << (int)SipHeaderId.From) | (1 << (int)SipHeaderId.To) |
+                             (1 << (int)SipHeaderId.CallId) | (1 << (int)SipHeaderId.CSeq);
+        if ((seen & required) != required)
+        {
+            return SipParseError.MissingRequiredHeader;
+        }
+
+        var cseqNumber = 0L;
+        var cseqMethod = SipMethod.Unknown;
+        var maxForwards = -1;
+        var callIdEmpty = false;
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var e = ref entries[i];
+            var value = buffer.Slice(e.ValueStart, e.ValueLength);
+            switch (e.Id)
+            {
+                case SipHeaderId.CSeq:
+                    var sp = value.IndexOfAny((byte)' ', (byte)'\t');
+                    if (sp <= 0 || sp > 10 || !AllDigits(value[..sp]) || !Utf8Parser.TryParse(value[..sp], out cseqNumber, out _) || cseqNumber > uint.MaxValue)
+                    {
+                        return SipParseError.BadCSeq;
+                    }
+
+                    var methodToken = Trim(value[sp..]);
+                    if (methodToken.IsEmpty || !AllToken(methodToken))
+                    {
+                        return SipParseError.BadCSeq;
+                    }
+
+                    cseqMethod = SipMethods.Parse(methodToken);
+                    if (start.IsRequest && !methodToken.SequenceEqual(buffer.Slice(start.MethodStart, start.MethodLength)))
+                    {
+                        return SipParseError.CSeqMethodMismatch;
+                    }
+
+                    break;
+                case SipHeaderId.MaxForwards:
+                    if (value.IsEmpty || value.Length > 3 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
+                    {
+                        return SipParseError.BadMaxForwards;
+                    }
+
+                    break;
+                case SipHeaderId.CallId:
+                    callIdEmpty |= value.IsEmpty;
+                    break;
+            }
+        }
+
+        if (callIdEmpty)
+        {
+            return SipParseError.MissingRequiredHeader;
+        }
+
+        message = new SipMessage(memory, start, entries, count, bodyStart, (uint)cseqNumber, cseqMethod, maxForwards);
+        return SipParseError.None;
+    }
+
+    private static SipParseError ParseRequestLine(ReadOnlySpan<byte> line, ref SipStartLine start)
+    {
+        var sp1 = line.IndexOf((byte)' ');
+        if (sp1 <= 0)
+        {
+            return SipParseError.BadStartLine;
+        }
+
+        if (!AllToken(line[..sp1]))
+        {
+            return SipParseError.BadMethod;
+        }
+
+        var rest = line[(sp1 + 1)..];
+        var sp2 = rest.IndexOf((byte)' ');
+        if (sp2 <= 0)
+        {
+            return SipParseError.BadStartLine;
+        }
+
+        var uri = rest[..sp2];
+        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)'\t', (byte)'<', (byte)'>') >= 0)
+        {
+            return SipParseError.BadRequestUri;
+        }
+
+        var version = rest[(sp2 + 1)..];
+        if (!System.Text.Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
+        {
+            return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8)
+                ? SipParseError.VersionNotSupported
+                : SipParseError.BadStartLine;
+        }
+
+        start.IsRequest = true;
+        start.Method = SipMethods.Parse(line[..sp1]);
+        start.MethodStart = 0;
+        start.MethodLength = sp1;
+        start.UriStart = sp1 + 1;
+        start.UriLength = sp2;
+        return SipParseError.None;
+    }
+
+    private static SipParseError ParseStatusLine(ReadOnlySpan<byte> line, ref SipStartLine start)
+    {
+        if (!line.StartsWith("SIP/2.0 "u8))
+        {
+            return line.StartsWith("SIP/2.0"u8) ? SipParseError.BadStartLine : SipParseError.VersionNotSupported;
+        }
+
+        var rest = line[8..];
+        if (rest.Length < 3 || !AllDigits(rest[..3]) || (rest.Length > 3 && rest[3] != (byte)' '))
+        {
+            return SipParseError.BadStatusCode;
+        }
+
+        var code = ((rest[0] - '0') * 100) + ((rest[1] - '0') * 10) + (rest[2] - '0');
+        if (code is < 100 or > 699)
+        {
+            return SipParseError.BadStatusCode;
+        }
+
+        start.IsRequest = false;
+        start.StatusCode = code;
+        start.ReasonStart = rest.Length > 3 ? 12 : 11;
+        start.ReasonLength = rest.Length > 3 ? rest.Length - 4 : 0;
+        return SipParseError.None;
+    }
+
+    internal static bool IsWhite(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+
+    internal static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s) => TrimEnd(TrimStart(s));
+
+    private static ReadOnlySpan<byte> TrimStart(ReadOnlySpan<byte> s)
+    {
+        var i = 0;
+        while (i < s.Length && IsWhite(s[i]))
+        {
+            i++;
+        }
+
+        return s[i..];
+    }
+
+    private static ReadOnlySpan<byte> TrimEnd(ReadOnlySpan<byte> s)
+    {
+        var n = s.Length;
+        while (n > 0 && IsWhite(s[n - 1]))
+        {
+            n--;
+        }
+
+        return s[..n];
+    }
+
+    private static bool AllDigits(ReadOnlySpan<byte> s)
+    {
+        foreach (var c in s)
+        {
+            if (c is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllToken(ReadOnlySpan<byte> s)
+    {
+        foreach (var c in s)
+        {
+            if (!SipMethods.IsTokenChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+namespace CallControl.Sip.Proxy;
+
+/// <summary>An answered dialog through this proxy (caller From tag, callee To tag).</summary>
+internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint caller, SipEndpoint callee, int targetIndex)
+{
+    public DialogKey Key { get; } = key;
+
+    public string CallerTag => Key.FromTag;
+
+    public string CalleeTag { get; } = calleeTag;
+
+    public SipEndpoint Caller { get; } = caller;
+
+    public SipEndpoint Callee { get; } = callee;
+
+    public int TargetIndex { get; } = targetIndex;
+
+    /// <summary>OnEndedAsync was called (BYE seen).</summary>
+    public bool Ended { get; set; }
+
+    /// <summary>Which party sent a request with these tags, or null when the tags do not match this dialog.</summary>
+    public DialogParty? PartyOf(string? fromTag, string? toTag)
+    {
+        if (fromTag == CallerTag && toTag == CalleeTag)
+        {
+            return DialogParty.Caller;
+        }
+
+        if (fromTag == CalleeTag && toTag == CallerTag)
+        {
+            return DialogParty.Callee;
+        }
+
+        return null;
+    }
+}

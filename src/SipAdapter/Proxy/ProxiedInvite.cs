@@ -1,0 +1,44 @@
+using CallControl.Sip.Message;
+using CallControl.Sip.Transactions;
+
+namespace CallControl.Sip.Proxy;
+
+/// <summary>State of one initial INVITE the proxy handles: the caller's server transaction and the current
+/// target's client transaction (serial failover). Touched only under the call's lock.</summary>
+internal sealed class ProxiedInvite(DialogKey key, SipMessage request, ServerTransaction serverTransaction, SipEndpoint source, string toTag)
+{
+    public DialogKey Key { get; } = key;
+
+    public SipMessage Request { get; } = request;
+
+    public ServerTransaction ServerTransaction { get; } = serverTransaction;
+
+    public SipEndpoint Source { get; } = source;
+
+    /// <summary>To tag for responses this proxy generates (487, 408, rejections).</summary>
+    public string ToTag { get; } = toTag;
+
+    public IReadOnlyList<ForwardTarget> Targets { get; set; } = [];
+
+    public int TargetIndex { get; set; } = -1;
+
+    /// <summary>The client transaction of the target being tried, or null between targets / when finished.</summary>
+    public ClientTransaction? Branch { get; set; }
+
+    public IDisposable? TimerC { get; set; }
+
+    public IDisposable? NoAnswerTimer { get; set; }
+
+    /// <summary>A final response went (or is going) to the caller.</summary>
+    public bool Finished { get; set; }
+
+    public bool Answered { get; set; }
+
+    public void StopBranchTimers()
+    {
+        TimerC?.Dispose();
+        NoAnswerTimer?.Dispose();
+        TimerC = null;
+        NoAnswerTimer = null;
+    }
+}

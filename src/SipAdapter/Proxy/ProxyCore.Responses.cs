@@ -1,0 +1,145 @@
+using CallControl.Sip.Message;
+using CallControl.Sip.Transactions;
+using Microsoft.Extensions.Logging;
+
+namespace CallControl.Sip.Proxy;
+
+internal sealed partial class ProxyCore
+{
+    private async Task HandleResponseAsync(SipMessage response, SipEndpoint source)
+    {
+        var topVia = response.TopVia;
+        if (topVia.Branch is not { } branch || !branch.StartsWith(BranchPrefix, StringComparison.Ordinal) || !IsUs(topVia) ||
+            !_calls.ContainsKey(response.CallId))
+        {
+            DropStray(response, source, "no matching transaction");
+            return;
+        }
+
+        var context = await EnterAsync(response.CallId).ConfigureAwait(false);
+        try
+        {
+            if (!context.ClientTransactions.TryGetValue(ClientKey(branch, response.CSeq.Method), out var client))
+            {
+                DropStray(response, source, "transaction ended");
+                return;
+            }
+
+            if (!client.OnResponse(response))
+            {
+                Counters.Increment(SipCounter.RetransmissionsAbsorbed);
+                return;
+            }
+
+            switch (client.Owner)
+            {
+                case ProxiedInvite invite:
+                    await OnInviteResponseAsync(context, invite, client, response).ConfigureAwait(false);
+                    break;
+                case ServerTransaction upstream:
+                    RelayResponse(context, upstream, response);
+                    break;
+                default:
+                    // Responses to our own CANCELs end here.
+                    break;
+            }
+        }
+        finally
+        {
+            Exit(context);
+        }
+    }
+
+    private void DropStray(SipMessage response, SipEndpoint source, string why)
+    {
+        Counters.Increment(SipCounter.StrayResponsesDropped);
+        _logger.LogDebug("Dropped response {Code} from {Source}: {Why}", response.StatusCode, source, why);
+    }
+
+    /// <summary>Relays a response of an in-dialog transaction upstream, minus our Via.</summary>
+    private void RelayResponse(CallContext context, ServerTransaction upstream, SipMessage response)
+    {
+        var bytes = SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray();
+        var code = response.StatusCode;
+        if (code < 200)
+        {
+            if (code > 100)
+            {
+                upstream.SendProvisional(bytes);
+            }
+
+            return;
+        }
+
+        upstream.SendFinal(bytes, code);
+        if (upstream.Request.Method == SipMethod.Bye && context.Dialog is { Ended: true })
+        {
+            context.Dialog = null;
+        }
+    }
+
+    private async Task OnInviteResponseAsync(CallContext context, ProxiedInvite invite, ClientTransaction client, SipMessage response)
+    {
+        var code = response.StatusCode;
+        if (invite.Branch != client)
+        {
+            // An abandoned branch (timed out or cancelled). It gets its CANCEL once it is proceeding.
+            if (code is > 100 and < 200 && client.State == ClientTransactionState.Proceeding && !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
+            {
+                SendCancel(context, client);
+            }
+            else if (code is >= 200 and < 300 && invite.Answered)
+            {
+                // 2xx retransmission of the answered branch: relay it again (RFC 6026).
+                invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
+            }
+            else if (code is >= 200 and < 300)
+            {
+                _logger.LogWarning("Late 2xx for finished call {Key} from target {Destination}; not relayed", invite.Key, client.Destination);
+            }
+
+            return;
+        }
+
+        if (code < 200)
+        {
+            if (code > 100)
+            {
+                // Timer C restarts on every provisional (RFC 3261 §16.7 item 2).
+                invite.TimerC?.Dispose();
+                invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
+                invite.ServerTransaction.SendProvisional(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray());
+            }
+
+            return;
+        }
+
+        var index = invite.TargetIndex;
+        if (code < 300)
+        {
+            invite.StopBranchTimers();
+            invite.Branch = null;
+            invite.Answered = true;
+            invite.Finished = true;
+            // Write-ahead: the answer is durable before the caller learns of it.
+            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body), "OnAnsweredAsync").ConfigureAwait(false);
+            Counters.Increment(SipCounter.CallsAnswered);
+            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index);
+            invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
+            return;
+        }
+
+        invite.StopBranchTimers();
+        invite.Branch = null;
+        var reason = response.ReasonPhrase;
+        await CallPolicyAsync(() => _policy.OnAttemptFailedAsync(invite.Key, index, code, reason), "OnAttemptFailedAsync").ConfigureAwait(false);
+        if (code == 408 || code is >= 500 and < 600)
+        {
+            await TryNextTargetAsync(context, invite, code, reason, response).ConfigureAwait(false);
+        }
+        else
+        {
+            await FailInviteAsync(invite, code, reason, response).ConfigureAwait(false);
+        }
+    }
+}

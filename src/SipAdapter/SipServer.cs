@@ -1,0 +1,104 @@
+using System.Net;
+using CallControl.Sip.Proxy;
+using CallControl.Sip.Transactions;
+using CallControl.Sip.Transport;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace CallControl.Sip;
+
+/// <summary>
+/// The SIP proxy node: UDP (and TCP) listeners feeding a transaction-stateful, record-routing proxy core that asks
+/// <see cref="IProxyPolicy"/> where each new INVITE goes and reports how each dialog ends.
+/// </summary>
+/// <example><code>
+/// await using var server = new SipServer(new SipServerOptions { UdpPort = 5060, TcpPort = 5060 }, policy,
+///     SystemClock.Instance, new SystemSipScheduler(), logger);
+/// await server.StartAsync(ct);
+/// </code></example>
+public sealed class SipServer : IAsyncDisposable
+{
+    private readonly SipServerOptions _options;
+    private readonly IProxyPolicy _policy;
+    private readonly IClock _clock;
+    private readonly ISipScheduler _scheduler;
+    private readonly ILogger _logger;
+    private readonly SipTransportHub _hub = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private ProxyCore? _core;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    public SipServer(SipServerOptions options, IProxyPolicy policy, IClock clock, ISipScheduler scheduler, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        _scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public SipCounters Counters { get; } = new();
+
+    /// <summary>The bound UDP endpoint (valid after <see cref="StartAsync"/>; the port is real even when 0 was configured).</summary>
+    public SipEndpoint UdpEndpoint { get; private set; }
+
+    /// <summary>The bound TCP endpoint, or null when TCP is disabled.</summary>
+    public SipEndpoint? TcpEndpoint { get; private set; }
+
+    /// <summary>Calls (Call-IDs) with live transaction or dialog state.</summary>
+    public int ActiveCallCount => _core?.ActiveCallCount ?? 0;
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("SipServer can be started once.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var core = new ProxyCore(_policy, _clock, _scheduler, _logger, _options, _hub, Counters, _stopping.Token);
+        var udp = new UdpSipChannel(new IPEndPoint(_options.ListenAddress, _options.UdpPort), core, _logger);
+        _hub.Udp = udp;
+        core.UdpPort = udp.LocalEndPoint.Port;
+        UdpEndpoint = new SipEndpoint(_options.ListenAddress, udp.LocalEndPoint.Port, SipTransport.Udp);
+        if (_options.TcpPort is not null)
+        {
+            var tcp = new TcpSipChannel();
+            _hub.Tcp = tcp;
+        }
+
+        _core = core;
+        udp.Start();
+        _logger.LogInformation("SIP server listening on {Udp}", UdpEndpoint);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_hub.Udp is { } udp)
+        {
+            await udp.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_hub.Tcp is { } tcp)
+        {
+            await tcp.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _logger.LogInformation("SIP server stopped");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

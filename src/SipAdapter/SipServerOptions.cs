@@ -1,0 +1,98 @@
+using System.Net;
+using CallControl.Sip.Message;
+
+namespace CallControl.Sip;
+
+/// <summary>Validated settings of <see cref="SipServer"/>. Ports 0 bind ephemeral ports (tests); the bound ports
+/// are then visible on <see cref="SipServer.UdpEndpoint"/> / <see cref="SipServer.TcpEndpoint"/>.</summary>
+public sealed record SipServerOptions
+{
+    /// <summary>Address to listen on; it is also written into Via and Record-Route, so it must be concrete.</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    public int UdpPort { get; init; } = 5060;
+
+    /// <summary>TCP listener port; null disables TCP.</summary>
+    public int? TcpPort { get; init; } = 5060;
+
+    /// <summary>RTT estimate (RFC 3261 Table 4).</summary>
+    public TimeSpan T1 { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Maximum retransmit interval for non-INVITE requests and INVITE responses.</summary>
+    public TimeSpan T2 { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Maximum time a message stays in the network.</summary>
+    public TimeSpan T4 { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Proxy INVITE transaction timeout after a provisional (RFC 3261 §16.6 item 11, > 3 min).</summary>
+    public TimeSpan TimerC { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>TCP connections without traffic for this long are closed.</summary>
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public int MaxMessageSize { get; init; } = 65_535;
+
+    public int MaxHeaderCount { get; init; } = 100;
+
+    public int MaxLineLength { get; init; } = 4_096;
+
+    /// <summary>Most simultaneous TCP connections (accepted plus outgoing).</summary>
+    public int MaxTcpConnections { get; init; } = 10_000;
+
+    internal SipParserOptions ParserOptions => new() { MaxMessageSize = MaxMessageSize, MaxHeaderCount = MaxHeaderCount, MaxLineLength = MaxLineLength };
+
+    /// <summary>Throws <see cref="ArgumentException"/> whose message and ParamName name the bad setting.</summary>
+    public void Validate()
+    {
+        if (ListenAddress is null || ListenAddress.Equals(IPAddress.Any) || ListenAddress.Equals(IPAddress.IPv6Any) || ListenAddress.Equals(IPAddress.None))
+        {
+            throw new ArgumentException("SipServerOptions.ListenAddress must be a concrete address (it is written into Via and Record-Route).", nameof(ListenAddress));
+        }
+
+        CheckPort(UdpPort, nameof(UdpPort));
+        if (TcpPort is { } tcp)
+        {
+            CheckPort(tcp, nameof(TcpPort));
+        }
+
+        CheckPositive(T1, nameof(T1));
+        CheckPositive(T2, nameof(T2));
+        CheckPositive(T4, nameof(T4));
+        CheckPositive(TimerC, nameof(TimerC));
+        CheckPositive(TcpIdleTimeout, nameof(TcpIdleTimeout));
+        if (T2 < T1)
+        {
+            throw new ArgumentException($"SipServerOptions.T2 ({T2}) must not be shorter than T1 ({T1}).", nameof(T2));
+        }
+
+        if (MaxTcpConnections < 1)
+        {
+            throw new ArgumentException($"SipServerOptions.MaxTcpConnections must be positive, was {MaxTcpConnections}.", nameof(MaxTcpConnections));
+        }
+
+        try
+        {
+            ParserOptions.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"SipServerOptions.{ex.ParamName}: {ex.Message}", ex.ParamName, ex);
+        }
+    }
+
+    private static void CheckPort(int port, string name)
+    {
+        if (port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"SipServerOptions.{name} must be 0..65535, was {port}.", name);
+        }
+    }
+
+    private static void CheckPositive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"SipServerOptions.{name} must be positive, was {value}.", name);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.Net;
+using CallControl.Sip.Proxy;
+
+namespace CallControl.Sip.Transport;
+
+/// <summary>Routes outgoing messages to the UDP socket or the TCP connection table by the destination's transport.</summary>
+internal sealed class SipTransportHub : ISipSender
+{
+    public UdpSipChannel? Udp { get; set; }
+
+    public TcpSipChannel? Tcp { get; set; }
+
+    public ValueTask<bool> SendAsync(SipEndpoint destination, ReadOnlyMemory<byte> data) => destination.Transport switch
+    {
+        SipTransport.Udp when Udp is not null => Udp.SendAsync(new IPEndPoint(destination.Address, destination.Port), data),
+        SipTransport.Tcp when Tcp is not null => Tcp.SendAsync(new IPEndPoint(destination.Address, destination.Port), data),
+        _ => ValueTask.FromResult(false),
+    };
+}

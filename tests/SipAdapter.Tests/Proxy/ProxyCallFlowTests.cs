@@ -1,0 +1,228 @@
+using CallControl.Sip.Message;
+using CallControl.Sip.Proxy;
+using CallControl.Tests.TestSupport;
+using Shouldly;
+
+namespace CallControl.Tests.Proxy;
+
+public class ProxyCallFlowTests
+{
+    private sealed record EstablishedCall(SipMessage CallerInvite, SipMessage CalleeInvite, SipMessage CallerOk);
+
+    private static async Task<EstablishedCall> EstablishAsync(ProxyTestBed bed)
+    {
+        bed.RouteTo(bed.Callee);
+        var invite = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(invite, bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(100);
+
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 180, "Ringing", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(180);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy, body: "v=0\r\n");
+        var ok = await bed.Caller.ExpectResponseAsync(200);
+        (await bed.Policy.WaitForAsync("Answered")).TargetIndex.ShouldBe(0);
+
+        // ACK for the 2xx goes through the proxy by the route set (Record-Route reversed).
+        var routeSet = ok.GetValues(SipHeaderId.RecordRoute).Reverse();
+        var ack = SipText.InDialog("ACK", bed.Caller, ok.Contacts[0].UriText, routeSet, $"\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag",
+            ok.GetFirst(SipHeaderId.To)!, bed.CallId, 1, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(ack, bed.Proxy);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        var caller = bed.Caller;
+        return new EstablishedCall(ParseText(invite), atCallee, ok);
+    }
+
+    private static SipMessage ParseText(string text)
+    {
+        SipParser.Parse(System.Text.Encoding.UTF8.GetBytes(text), false, SipParserOptions.Default, out var m);
+        return m!;
+    }
+
+    [Fact]
+    public async Task Call_setup_forwards_with_via_record_route_and_max_forwards_then_caller_hangs_up()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        var call = await EstablishAsync(bed);
+
+        var atCallee = call.CalleeInvite;
+        atCallee.RequestUri.ShouldBe($"sip:+31205550200@{bed.Callee.HostPort}");
+        atCallee.Vias.Count.ShouldBe(2);
+        atCallee.TopVia.Branch!.ShouldStartWith("z9hG4bK");
+        atCallee.TopVia.Port.ShouldBe(bed.Proxy.Port);
+        atCallee.Vias[1].RPort.ShouldBe(bed.Caller.EndPoint.Port);
+        atCallee.Vias[1].Received.ShouldBeNull();
+        atCallee.MaxForwards.ShouldBe(69);
+        atCallee.RecordRoutes.Single().Text.ShouldBe($"<sip:127.0.0.1:{bed.Proxy.Port};transport=udp;lr>");
+        call.CallerOk.Vias.Count.ShouldBe(1);
+
+        var invite = bed.Policy.Invites.Single();
+        invite.RequestUriUser.ShouldBe("+31205550200");
+        invite.FromUser.ShouldBe("alice");
+        invite.FromDisplayName.ShouldBe("Alice");
+        invite.Source.ShouldBe(bed.Caller.SipEndpoint);
+        invite.Body.Length.ShouldBeGreaterThan(0);
+
+        var routeSet = call.CallerOk.GetValues(SipHeaderId.RecordRoute).Reverse();
+        var bye = SipText.InDialog("BYE", bed.Caller, call.CallerOk.Contacts[0].UriText, routeSet, "<sip:alice@127.0.0.11>;tag=caller-tag",
+            call.CallerOk.GetFirst(SipHeaderId.To)!, bed.CallId, 2, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(bye, bed.Proxy);
+        var byeAtCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
+        byeAtCallee.Routes.ShouldBeEmpty();
+        var ended = await bed.Policy.WaitForAsync("Ended");
+        ended.Party.ShouldBe(DialogParty.Caller);
+        ended.Key.ShouldBe(bed.Key);
+        await bed.Callee.RespondAsync(byeAtCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Bye);
+
+        bed.Policy.Events.Select(e => e.Kind).ShouldBe(["Route", "Answered", "Ended"]);
+    }
+
+    [Fact]
+    public async Task Callee_hangs_up()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        var call = await EstablishAsync(bed);
+
+        var routeSet = call.CalleeInvite.GetValues(SipHeaderId.RecordRoute);
+        var bye = SipText.InDialog("BYE", bed.Callee, call.CalleeInvite.Contacts[0].UriText, routeSet,
+            $"<sip:+31205550200@127.0.0.1>;tag=callee-tag", call.CalleeInvite.GetFirst(SipHeaderId.From)!, bed.CallId, 1, bed.Callee.NewBranch());
+        await bed.Callee.SendAsync(bye, bed.Proxy);
+        var byeAtCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        byeAtCaller.RequestUri.ShouldBe($"sip:alice@{bed.Caller.HostPort}");
+        (await bed.Policy.WaitForAsync("Ended")).Party.ShouldBe(DialogParty.Callee);
+        await bed.Caller.RespondAsync(byeAtCaller, 200, "OK", bed.Proxy, toTag: "caller-tag");
+        await bed.Callee.ExpectResponseAsync(200, SipMethod.Bye);
+        bed.Policy.Events.Count(e => e.Kind == "Ended").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Answer_is_relayed_only_after_policy_made_it_durable()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.AnswerDelay = TimeSpan.FromMilliseconds(300);
+        bed.RouteTo(bed.Callee);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        bed.Policy.Events.Select(e => e.Kind).ShouldContain("Answered");
+    }
+
+    [Fact]
+    public async Task Policy_rejection_answers_403_and_absorbs_the_ack()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.Route = _ => new RejectInvite(403, "Forbidden");
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var forbidden = await bed.Caller.ExpectResponseAsync(403);
+        forbidden.To.Tag.ShouldNotBeNull();
+        forbidden.ReasonPhrase.ShouldBe("Forbidden");
+        var failed = await bed.Policy.WaitForAsync("Failed");
+        failed.StatusCode.ShouldBe(403);
+        failed.Party.ShouldBe(DialogParty.Proxy);
+
+        await bed.Caller.SendAsync(SipText.AckNon2xx(ParseText(text), forbidden), bed.Proxy);
+        // A retransmitted INVITE after the ACK is still absorbed by the (confirmed) transaction, not routed again.
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        (await bed.Callee.NothingAsync(_ => true, TimeSpan.FromMilliseconds(200))).ShouldBeTrue();
+        bed.Policy.Invites.Count.ShouldBe(1);
+        bed.Server.Counters[SipCounter.StrayAcksDropped].ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Cancel_before_answer_cancels_branch_and_answers_487()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 180, "Ringing", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(180);
+
+        await bed.Caller.SendAsync(SipText.Cancel(ParseText(text)), bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Cancel);
+        var terminated = await bed.Caller.ExpectResponseAsync(487);
+        terminated.To.Tag.ShouldNotBeNull();
+        var failed = await bed.Policy.WaitForAsync("Failed");
+        failed.StatusCode.ShouldBe(487);
+        failed.Party.ShouldBe(DialogParty.Caller);
+
+        var cancelAtCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Cancel);
+        cancelAtCallee.TopVia.Branch.ShouldBe(atCallee.TopVia.Branch);
+        await bed.Callee.RespondAsync(cancelAtCallee, 200, "OK", bed.Proxy);
+        await bed.Callee.RespondAsync(atCallee, 487, "Request Terminated", bed.Proxy);
+        var ack = await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        ack.TopVia.Branch.ShouldBe(atCallee.TopVia.Branch);
+        await bed.Caller.SendAsync(SipText.AckNon2xx(ParseText(text), terminated), bed.Proxy);
+
+        (await bed.Caller.NothingAsync(m => m.StatusCode == 487, TimeSpan.FromMilliseconds(200))).ShouldBeTrue();
+        bed.Policy.Events.Count(e => e.Kind == "Failed").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Busy_callee_is_acked_hop_by_hop_and_relayed()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee, bed.Callee2);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 486, "Busy Here", bed.Proxy);
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Ack)).CSeq.Method.ShouldBe(SipMethod.Ack);
+        var busy = await bed.Caller.ExpectResponseAsync(486);
+        busy.Vias.Count.ShouldBe(1);
+        (await bed.Policy.WaitForAsync("AttemptFailed")).StatusCode.ShouldBe(486);
+        var failed = await bed.Policy.WaitForAsync("Failed");
+        failed.StatusCode.ShouldBe(486);
+        failed.Party.ShouldBe(DialogParty.Callee);
+        // 486 is not a failover reason: the second target never sees the call.
+        (await bed.Callee2.NothingAsync(_ => true, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Service_unavailable_fails_over_to_the_next_target()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee, bed.Callee2);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var first = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(first, 503, "Service Unavailable", bed.Proxy);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+
+        var second = await bed.Callee2.ExpectRequestAsync(SipMethod.Invite);
+        second.TopVia.Branch.ShouldNotBe(first.TopVia.Branch);
+        second.RequestUri.ShouldBe($"sip:+31205550200@{bed.Callee2.HostPort}");
+        await bed.Callee2.RespondAsync(second, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        (await bed.Caller.NothingAsync(m => m.StatusCode == 503, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+
+        var attempt = await bed.Policy.WaitForAsync("AttemptFailed");
+        attempt.TargetIndex.ShouldBe(0);
+        attempt.StatusCode.ShouldBe(503);
+        (await bed.Policy.WaitForAsync("Answered")).TargetIndex.ShouldBe(1);
+        bed.Policy.Events.ShouldNotContain(e => e.Kind == "Failed");
+    }
+
+    [Fact]
+    public async Task Retransmitted_invite_is_absorbed_and_retransmitted_2xx_relayed()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(100);
+        await bed.Caller.ExpectResponseAsync(100);
+        (await bed.Callee.NothingAsync(m => m.Method == SipMethod.Invite, TimeSpan.FromMilliseconds(150))).ShouldBeTrue();
+        bed.Policy.Invites.Count.ShouldBe(1);
+
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        bed.Policy.Events.Count(e => e.Kind == "Answered").ShouldBe(1);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using CallControl.Sip;
+using CallControl.Sip.Proxy;
+using CallControl.Sip.Transactions;
+using Microsoft.Extensions.Logging.Abstractions;
+using NodaTime;
+
+namespace CallControl.Tests.TestSupport;
+
+/// <summary>A proxy on 127.0.0.1 (ephemeral ports), a caller on 127.0.0.11 and callees on 127.0.0.12 / .13.</summary>
+public sealed class ProxyTestBed : IAsyncDisposable
+{
+    private ProxyTestBed(SipServer server, FakeProxyPolicy policy)
+    {
+        Server = server;
+        Policy = policy;
+    }
+
+    public SipServer Server { get; }
+
+    public FakeProxyPolicy Policy { get; }
+
+    public TestUserAgent Caller { get; } = new("127.0.0.11");
+
+    public TestUserAgent Callee { get; } = new("127.0.0.12");
+
+    public TestUserAgent Callee2 { get; } = new("127.0.0.13");
+
+    public SipEndpoint Proxy => Server.UdpEndpoint;
+
+    public string CallId { get; } = $"call-{Guid.NewGuid():N}@test";
+
+    public DialogKey Key => new(CallId, "caller-tag");
+
+    public static async Task<ProxyTestBed> StartAsync(ISipScheduler? scheduler = null, Func<SipServerOptions, SipServerOptions>? configure = null)
+    {
+        var policy = new FakeProxyPolicy();
+        var options = new SipServerOptions { ListenAddress = IPAddress.Loopback, UdpPort = 0, TcpPort = null };
+        options = configure?.Invoke(options) ?? options;
+        var server = new SipServer(options, policy, SystemClock.Instance, scheduler ?? new SystemSipScheduler(), NullLogger.Instance);
+        await server.StartAsync();
+        return new ProxyTestBed(server, policy);
+    }
+
+    /// <summary>Routes every INVITE to the given parties in order (serial failover).</summary>
+    public void RouteTo(params TestUserAgent[] targets) =>
+        Policy.Route = invite => new ForwardInvite(targets.Select(t => new ForwardTarget($"sip:{invite.RequestUriUser}@{t.HostPort}", t.SipEndpoint)).ToList());
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Caller.DisposeAsync();
+        await Callee.DisposeAsync();
+        await Callee2.DisposeAsync();
+    }
+}
