@@ -1,20 +1,44 @@
+using System.Net;
+using CallControl.Sip;
 using CallControl.Sip.Proxy;
+using CallControl.Sip.Transactions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NodaTime;
 
 namespace CallControl.Host.Sip;
 
-/// <summary>Runs the SIP stack for the controller's lifetime; opens the ports only after the routing
-/// table is loaded (hosted services start in registration order).</summary>
-public sealed class SipService(ControllerSettings settings, IProxyPolicy policy, ILogger<SipService> logger) : IHostedService
+/// <summary>Runs the SIP stack for the controller's lifetime. Hosted services start in registration
+/// order, so the ports open only after the routing table is loaded.</summary>
+public sealed class SipService(ControllerSettings settings, IProxyPolicy policy, IClock clock, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
-    public System.Net.IPEndPoint UdpEndpoint => new(settings.SipAddress, settings.SipPort);
+    private SipServer? _server;
 
-    public Task StartAsync(CancellationToken ct)
+    public SipServer Server => _server ?? throw new InvalidOperationException("SIP is not started");
+
+    /// <summary>Where SIP listens on UDP (the real port when 0 was asked for).</summary>
+    public IPEndPoint UdpEndpoint => new(Server.UdpEndpoint.Address, Server.UdpEndpoint.Port);
+
+    public async Task StartAsync(CancellationToken ct)
     {
-        logger.LogInformation("SIP on {Address}:{Port} (policy {Policy})", settings.SipAddress, settings.SipPort, policy.GetType().Name);
-        return Task.CompletedTask;
+        var options = new SipServerOptions
+        {
+            ListenAddress = settings.SipAddress,
+            UdpPort = settings.SipPort,
+            TcpPort = settings.SipTcpPort ?? settings.SipPort,
+        };
+        _server = new SipServer(options, policy, clock, new SystemSipScheduler(), loggers.CreateLogger("CallControl.Sip"));
+        await _server.StartAsync(ct);
+        loggers.CreateLogger<SipService>().LogInformation("SIP listening on udp {Udp} and tcp {Tcp}", _server.UdpEndpoint, _server.TcpEndpoint);
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (_server is not null) await _server.StopAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+    }
 }
