@@ -1,6 +1,8 @@
 using CallControl.Host.Cli;
 using Spectre.Console.Cli;
 
+// Tables piped to a file or another program keep their columns instead of folding to 80.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -45,7 +45,12 @@ public static class EventStoreConfiguration
         opts.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
-            configure: j => j.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+            configure: j =>
+            {
+                j.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+                // Replay output is read by people: keep '+' in E.164 numbers as '+', not \u002B.
+                j.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
 

@@ -48,8 +48,12 @@ public sealed class CdrsCommand : AsyncCommand<CdrsSettings>
             }
             return 0;
         }
-        var table = new Table().AddColumns("call-id", "caller", "dialled", "from", "to", "tenant", "received", "answered", "ended", "dur s", "disposition", "code", "reason", "ended by");
-        foreach (var c in cdrs) table.AddRow(Row(c).Select(Markup.Escape).ToArray());
+        var table = new Table().AddColumns("call-id", "caller", "dialled", "from", "to", "received", "dur s", "disposition", "code", "reason", "ended by");
+        foreach (var c in cdrs)
+        {
+            var r = Row(c);
+            table.AddRow(new[] { r[0], r[1], r[2], r[3], r[4], r[6], r[9], r[10], r[11], r[12], r[13] }.Select(Markup.Escape).ToArray());
+        }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{cdrs.Count} CDR(s)");
         return 0;

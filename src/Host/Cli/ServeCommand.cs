@@ -46,7 +46,21 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             Demo = settings.Demo,
         };
         await using var app = ControllerHost.Build(controller);
-        await app.RunAsync();
+        try
+        {
+            // Spectre.Console.Cli owns Ctrl-C and turns it into this token: hand it to the host.
+            await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            Console.Error.WriteLine($"serve: {ex.Message} (is another controller running? see --http / CALLCONTROL_HTTP)");
+            return 1;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            Console.Error.WriteLine($"serve: SIP port {controller.SipAddress}:{controller.SipPort} is in use (another controller? see --sip-port)");
+            return 1;
+        }
         return 0;
     }
 }

@@ -45,8 +45,16 @@ public sealed class LiveRoutingTable(ProvisioningLog log, ILogger<LiveRoutingTab
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(stoppingToken)) break;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
             try
             {
                 await RefreshAsync(stoppingToken);
