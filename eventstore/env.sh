@@ -5,7 +5,14 @@
 #                        PostgreSQL, and the scripts leave the local one alone.
 _es_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CALLCONTROL_PG_PORT=${CALLCONTROL_PG_PORT:-55432}
-CALLCONTROL_PG_DATA=${CALLCONTROL_PG_DATA:-$_es_repo/.eventstore/data}
+if [ -z "${CALLCONTROL_PG_DATA:-}" ]; then
+  CALLCONTROL_PG_DATA=$_es_repo/.eventstore/data
+  # As root the server runs as 'postgres', which may not reach into the checkout (a clone under a
+  # private temp folder, say): then keep the cluster under /var/tmp, one per checkout.
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$_es_repo"; then
+    CALLCONTROL_PG_DATA=/var/tmp/callcontrol-eventstore/$(echo "$_es_repo" | md5sum | cut -c1-12)/data
+  fi
+fi
 CALLCONTROL_PG_LOG=${CALLCONTROL_PG_LOG:-$(dirname "$CALLCONTROL_PG_DATA")/postgres.log}
 _es_default="Host=127.0.0.1;Port=$CALLCONTROL_PG_PORT;Database=callcontrol;Username=callcontrol;Password=callcontrol;Timezone=UTC"
 export CALLCONTROL_DB=${CALLCONTROL_DB:-$_es_default}

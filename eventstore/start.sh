@@ -8,7 +8,7 @@ set -euo pipefail
 if ! _es_local; then echo "eventstore: CALLCONTROL_DB points elsewhere; not starting a local PostgreSQL" >&2; exit 0; fi
 [ -n "$_es_bin" ] || { echo "eventstore: PostgreSQL is not installed (run eventstore/install.sh)" >&2; exit 1; }
 if "$_es_bin/pg_isready" -q -h 127.0.0.1 -p "$CALLCONTROL_PG_PORT"; then exit 0; fi
-dir=$(dirname "$CALLCONTROL_PG_DATA"); mkdir -p "$dir"
+dir=$(dirname "$CALLCONTROL_PG_DATA"); mkdir -p "$dir"; chmod 755 "$(dirname "$dir")" 2>/dev/null || true
 if [ "$(id -u)" = 0 ]; then
   chown postgres: "$dir"
   runuser -u postgres -- test -x "$dir" || { echo "eventstore: user postgres cannot reach $dir; set CALLCONTROL_PG_DATA to a folder it can" >&2; exit 1; }
