@@ -29,7 +29,6 @@ public class ProxyCallFlowTests
             ok.GetFirst(SipHeaderId.To)!, bed.CallId, 1, bed.Caller.NewBranch());
         await bed.Caller.SendAsync(ack, bed.Proxy);
         await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
-        var caller = bed.Caller;
         return new EstablishedCall(ParseText(invite), atCallee, ok);
     }
 
