@@ -37,10 +37,15 @@ internal sealed partial class ProxyCore
                     await OnInviteResponseAsync(context, invite, client, response).ConfigureAwait(false);
                     break;
                 case ServerTransaction upstream:
-                    RelayResponse(context, upstream, response);
+                    await RelayResponseAsync(context, upstream, response).ConfigureAwait(false);
                     break;
                 default:
-                    // Responses to our own CANCELs end here.
+                    if (client.IsInvite && response.StatusCode is >= 200 and < 300)
+                    {
+                        TearDownLateAnswer(context, client, response); // re-ACK a retransmitted late 2xx
+                    }
+
+                    // Responses to our own CANCELs and BYEs end here.
                     break;
             }
         }
@@ -57,7 +62,7 @@ internal sealed partial class ProxyCore
     }
 
     /// <summary>Relays a response of an in-dialog transaction upstream, minus our Via.</summary>
-    private void RelayResponse(CallContext context, ServerTransaction upstream, SipMessage response)
+    private async Task RelayResponseAsync(CallContext context, ServerTransaction upstream, SipMessage response)
     {
         var bytes = SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray();
         var code = response.StatusCode;
@@ -69,6 +74,13 @@ internal sealed partial class ProxyCore
             }
 
             return;
+        }
+
+        var request = upstream.Request;
+        if (code < 300 && request.Method == SipMethod.Invite && upstream.State != ServerTransactionState.Accepted &&
+            context.Dialog is { Ended: false } dialog && dialog.PartyOf(request.From.Tag, request.To.Tag) is { } sentBy)
+        {
+            await CallPolicyAsync(() => _policy.OnReinviteAsync(dialog.Key, sentBy, request.Body, response.Body), "OnReinviteAsync").ConfigureAwait(false);
         }
 
         upstream.SendFinal(bytes, code);
@@ -88,14 +100,15 @@ internal sealed partial class ProxyCore
             {
                 SendCancel(context, client);
             }
-            else if (code is >= 200 and < 300 && invite.Answered)
+            else if (code is >= 200 and < 300 && invite.AnsweredBranch == client)
             {
                 // 2xx retransmission of the answered branch: relay it again (RFC 6026).
                 invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
             }
             else if (code is >= 200 and < 300)
             {
-                _logger.LogWarning("Late 2xx for finished call {Key} from target {Destination}; not relayed", invite.Key, client.Destination);
+                // The caller already got a final response: confirm and end the callee's dialog ourselves.
+                TearDownLateAnswer(context, client, response);
             }
 
             return;
@@ -120,6 +133,7 @@ internal sealed partial class ProxyCore
             invite.StopBranchTimers();
             invite.Branch = null;
             invite.Answered = true;
+            invite.AnsweredBranch = client;
             invite.Finished = true;
             // Write-ahead: the answer is durable before the caller learns of it.
             await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body), "OnAnsweredAsync").ConfigureAwait(false);
