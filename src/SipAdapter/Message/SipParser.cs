@@ -89,7 +89,8 @@ public static class SipParser
                 }
 
                 var line = buffer[pos..lineEnd];
-                var colon = line.IndexOf((byte)':');
+                // Only Content-Length matters while framing: cheap first-letter filter before the name compare.
+                var colon = (line[0] | 0x20) is 'l' or 'c' ? line.IndexOf((byte)':') : -1;
                 if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
                 {
                     var value = Trim(line[(colon + 1)..]);
@@ -356,29 +357,10 @@ public static class SipParser
         return s[..n];
     }
 
-    private static bool AllDigits(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (c is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-        }
+    private static bool AllDigits(ReadOnlySpan<byte> s) => s.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
-        return true;
-    }
+    private static bool AllToken(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(TokenChars) < 0;
 
-    private static bool AllToken(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (!SipMethods.IsTokenChar(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static readonly System.Buffers.SearchValues<byte> TokenChars = System.Buffers.SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"u8);
 }

@@ -112,19 +112,21 @@ internal sealed partial class ProxyCore
             context.ClientTransactions[client.Key] = client;
             invite.Branch = client;
             Counters.Increment(SipCounter.InvitesForwarded);
+            // Timers start before the send so they are running by the time anyone sees the request.
+            client.Start();
+            invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
+            if (target.NoAnswerTimeout is { } noAnswer)
+            {
+                invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
+            }
+
             if (await Sender.SendAsync(target.Destination, bytes).ConfigureAwait(false))
             {
-                client.Start();
-                invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
-                if (target.NoAnswerTimeout is { } noAnswer)
-                {
-                    invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
-                }
-
                 return;
             }
 
             Counters.Increment(SipCounter.TransportErrors);
+            invite.StopBranchTimers();
             invite.Branch = null;
             client.Terminate();
             (lastStatus, lastReason, lastResponse) = (503, "Service Unavailable", null);

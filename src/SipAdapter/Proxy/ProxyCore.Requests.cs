@@ -268,11 +268,8 @@ internal sealed partial class ProxyCore
             serverTransaction.SendProvisional(SipMessageBuilder.ResponseTo(request, 100, "Trying", null).ToArray());
         }
 
-        if (await Sender.SendAsync(destination, bytes).ConfigureAwait(false))
-        {
-            client.Start();
-        }
-        else
+        client.Start();
+        if (!await Sender.SendAsync(destination, bytes).ConfigureAwait(false))
         {
             Counters.Increment(SipCounter.TransportErrors);
             client.Terminate();

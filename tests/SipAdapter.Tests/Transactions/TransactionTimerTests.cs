@@ -187,7 +187,7 @@ public class TransactionTimerTests
         await bed.Caller.SendAsync(SipText.InDialog("BYE", bed.Caller, ok.Contacts[0].UriText, routes, "<sip:alice@127.0.0.11>;tag=caller-tag",
             ok.GetFirst(SipHeaderId.To)!, bed.CallId, 2, bed.Caller.NewBranch()), bed.Proxy);
         await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
-        await scheduler.WaitForTimerAsync(SixtyFourT1);
+        await scheduler.WaitForTimerAsync(T1); // Timer E of the BYE client transaction
 
         scheduler.Advance(T1);
         await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
