@@ -138,7 +138,10 @@ internal sealed partial class ProxyCore
             // Write-ahead: the answer is durable before the caller learns of it.
             await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body), "OnAnsweredAsync").ConfigureAwait(false);
             Counters.Increment(SipCounter.CallsAnswered);
-            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index);
+            var callerContacts = invite.Request.Contacts;
+            var calleeContacts = response.Contacts;
+            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
+                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null);
             invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
             return;
         }
