@@ -221,7 +221,7 @@ public static class SipParser
             switch (e.Id)
             {
                 case SipHeaderId.CSeq:
-                    var sp = value.IndexOfAny((byte)' ', (byte)'\t');
+                    var sp = value.IndexOfAny(" \t\r\n"u8);
                     if (sp <= 0 || sp > 10 || !AllDigits(value[..sp]) || !Utf8Parser.TryParse(value[..sp], out cseqNumber, out _) || cseqNumber > uint.MaxValue)
                     {
                         return SipParseError.BadCSeq;
@@ -241,7 +241,7 @@ public static class SipParser
 
                     break;
                 case SipHeaderId.MaxForwards:
-                    if (value.IsEmpty || value.Length > 3 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
+                    if (value.IsEmpty || value.Length > 9 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
                     {
                         return SipParseError.BadMaxForwards;
                     }
@@ -291,7 +291,7 @@ public static class SipParser
         var version = rest[(sp2 + 1)..];
         if (!System.Text.Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
         {
-            return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8)
+            return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8) && version.IndexOfAny((byte)' ', (byte)'\t') < 0
                 ? SipParseError.VersionNotSupported
                 : SipParseError.BadStartLine;
         }
