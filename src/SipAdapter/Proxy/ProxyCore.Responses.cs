@@ -96,7 +96,7 @@ internal sealed partial class ProxyCore
         if (invite.Branch != client)
         {
             // An abandoned branch (timed out or cancelled). It gets its CANCEL once it is proceeding.
-            if (code is > 100 and < 200 && client.State == ClientTransactionState.Proceeding && !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
+            if (code < 200 && client.State == ClientTransactionState.Proceeding && !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
             {
                 SendCancel(context, client);
             }

@@ -269,4 +269,22 @@ public class ProxyCallFlowTests
         bed.Policy.Events.Count(e => e.Kind == "Reinvite").ShouldBe(1);
         bed.Policy.Events.Single(e => e.Kind == "Reinvite").Party.ShouldBe(DialogParty.Caller);
     }
+
+    [Fact]
+    public async Task Cancel_before_any_provisional_is_sent_downstream_once_the_target_proceeds()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Caller.SendAsync(SipText.Cancel(ParseText(text)), bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Cancel);
+        await bed.Caller.ExpectResponseAsync(487);
+        (await bed.Callee.NothingAsync(m => m.Method == SipMethod.Cancel, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+
+        // RFC 3261 §9.1: no CANCEL before a provisional; it goes as soon as one arrives.
+        await bed.Callee.RespondAsync(atCallee, 100, "Trying", bed.Proxy);
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Cancel)).TopVia.Branch.ShouldBe(atCallee.TopVia.Branch);
+    }
 }
