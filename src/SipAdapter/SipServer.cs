@@ -50,6 +50,9 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>Calls (Call-IDs) with live transaction or dialog state.</summary>
     public int ActiveCallCount => _core?.ActiveCallCount ?? 0;
 
+    /// <summary>Open TCP connections (accepted and outgoing).</summary>
+    public int TcpConnectionCount => _hub.Tcp?.ConnectionCount ?? 0;
+
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
@@ -65,13 +68,17 @@ public sealed class SipServer : IAsyncDisposable
         UdpEndpoint = new SipEndpoint(_options.ListenAddress, udp.LocalEndPoint.Port, SipTransport.Udp);
         if (_options.TcpPort is not null)
         {
-            var tcp = new TcpSipChannel();
+            var tcp = new TcpSipChannel(new IPEndPoint(_options.ListenAddress, _options.TcpPort.Value), core, _options.ParserOptions,
+                _options.TcpIdleTimeout, _options.T1 * 64, _options.MaxTcpConnections, _logger);
             _hub.Tcp = tcp;
+            core.TcpPort = tcp.LocalEndPoint.Port;
+            TcpEndpoint = new SipEndpoint(_options.ListenAddress, tcp.LocalEndPoint.Port, SipTransport.Tcp);
         }
 
         _core = core;
         udp.Start();
-        _logger.LogInformation("SIP server listening on {Udp}", UdpEndpoint);
+        _hub.Tcp?.Start();
+        _logger.LogInformation("SIP server listening on {Udp} and {Tcp}", UdpEndpoint, TcpEndpoint?.ToString() ?? "no TCP");
         return Task.CompletedTask;
     }
 

@@ -35,9 +35,10 @@ public static class SipHeaderNames
             return SipHeaderId.Other;
         }
 
+        var first = (byte)(name[0] | 0x20);
         foreach (var (lower, id) in ByLength[name.Length])
         {
-            if (System.Text.Ascii.EqualsIgnoreCase(name, lower))
+            if (lower[0] == first && System.Text.Ascii.EqualsIgnoreCase(name, lower))
             {
                 return id;
             }

@@ -89,7 +89,8 @@ public static class SipParser
                 }
 
                 var line = buffer[pos..lineEnd];
-                var colon = line.IndexOf((byte)':');
+                // Only Content-Length matters while framing: cheap first-letter filter before the name compare.
+                var colon = (line[0] | 0x20) is 'l' or 'c' ? line.IndexOf((byte)':') : -1;
                 if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
                 {
                     var value = Trim(line[(colon + 1)..]);
@@ -220,7 +221,7 @@ public static class SipParser
             switch (e.Id)
             {
                 case SipHeaderId.CSeq:
-                    var sp = value.IndexOfAny((byte)' ', (byte)'\t');
+                    var sp = value.IndexOfAny(" \t\r\n"u8);
                     if (sp <= 0 || sp > 10 || !AllDigits(value[..sp]) || !Utf8Parser.TryParse(value[..sp], out cseqNumber, out _) || cseqNumber > uint.MaxValue)
                     {
                         return SipParseError.BadCSeq;
@@ -240,7 +241,7 @@ public static class SipParser
 
                     break;
                 case SipHeaderId.MaxForwards:
-                    if (value.IsEmpty || value.Length > 3 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
+                    if (value.IsEmpty || value.Length > 9 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
                     {
                         return SipParseError.BadMaxForwards;
                     }
@@ -290,7 +291,7 @@ public static class SipParser
         var version = rest[(sp2 + 1)..];
         if (!System.Text.Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
         {
-            return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8)
+            return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8) && version.IndexOfAny((byte)' ', (byte)'\t') < 0
                 ? SipParseError.VersionNotSupported
                 : SipParseError.BadStartLine;
         }
@@ -356,29 +357,10 @@ public static class SipParser
         return s[..n];
     }
 
-    private static bool AllDigits(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (c is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-        }
+    private static bool AllDigits(ReadOnlySpan<byte> s) => s.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
-        return true;
-    }
+    private static bool AllToken(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(TokenChars) < 0;
 
-    private static bool AllToken(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (!SipMethods.IsTokenChar(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static readonly System.Buffers.SearchValues<byte> TokenChars = System.Buffers.SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"u8);
 }

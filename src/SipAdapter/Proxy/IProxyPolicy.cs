@@ -80,9 +80,21 @@ public interface IProxyPolicy
     ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody);
 
     /// <summary>The INVITE ended without an answer: all targets failed, or the caller cancelled (487).
-    /// <paramref name="statusCode"/> is the final response relayed to the caller.</summary>
+    /// <paramref name="statusCode"/> is the final response relayed to the caller. Also called (with
+    /// <see cref="DialogParty.Proxy"/>) after a <see cref="RejectInvite"/> was sent or when <see cref="RouteAsync"/>
+    /// threw (500), so every routed dialog gets exactly one of OnFailedAsync or OnAnsweredAsync.
+    /// <paramref name="endedBy"/>: Caller for CANCEL, Callee when the target's final response is relayed, Proxy for
+    /// rejections, timeouts (408) and transport errors (503) generated here.</summary>
     ValueTask OnFailedAsync(DialogKey key, int statusCode, string reason, DialogParty endedBy);
 
-    /// <summary>An established dialog ended (BYE from either side, or the proxy tore it down).</summary>
+    /// <summary>An established dialog ended (BYE from either side, or the proxy tore it down). Called once per
+    /// answered dialog, before the BYE is forwarded.</summary>
     ValueTask OnEndedAsync(DialogKey key, DialogParty endedBy, string reason);
+
+    /// <summary>A re-INVITE inside an answered dialog was accepted with 2xx (new offer/answer, e.g. a codec or
+    /// bandwidth change). Called before that 2xx is relayed; not called for retransmissions. Optional: the default
+    /// does nothing.</summary>
+    /// <param name="sentBy">The party that sent the re-INVITE.</param>
+    ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody) =>
+        ValueTask.CompletedTask;
 }

@@ -1,8 +1,15 @@
 namespace CallControl.Sip.Proxy;
 
 /// <summary>An answered dialog through this proxy (caller From tag, callee To tag).</summary>
-internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint caller, SipEndpoint callee, int targetIndex)
+internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint caller, SipEndpoint callee, int targetIndex,
+    string? callerTarget, string? calleeTarget)
 {
+    /// <summary>Caller's Contact URI (remote target for requests toward the caller).</summary>
+    public string? CallerTarget { get; } = callerTarget;
+
+    /// <summary>Callee's Contact URI from the 2xx.</summary>
+    public string? CalleeTarget { get; } = calleeTarget;
+
     public DialogKey Key { get; } = key;
 
     public string CallerTag => Key.FromTag;

@@ -34,6 +34,9 @@ internal sealed class ProxiedInvite(DialogKey key, SipMessage request, ServerTra
 
     public bool Answered { get; set; }
 
+    /// <summary>The branch whose 2xx was relayed; its 2xx retransmissions are relayed too.</summary>
+    public ClientTransaction? AnsweredBranch { get; set; }
+
     public void StopBranchTimers()
     {
         TimerC?.Dispose();

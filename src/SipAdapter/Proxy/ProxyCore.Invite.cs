@@ -112,19 +112,21 @@ internal sealed partial class ProxyCore
             context.ClientTransactions[client.Key] = client;
             invite.Branch = client;
             Counters.Increment(SipCounter.InvitesForwarded);
+            // Timers start before the send so they are running by the time anyone sees the request.
+            client.Start();
+            invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
+            if (target.NoAnswerTimeout is { } noAnswer)
+            {
+                invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
+            }
+
             if (await Sender.SendAsync(target.Destination, bytes).ConfigureAwait(false))
             {
-                client.Start();
-                invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
-                if (target.NoAnswerTimeout is { } noAnswer)
-                {
-                    invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
-                }
-
                 return;
             }
 
             Counters.Increment(SipCounter.TransportErrors);
+            invite.StopBranchTimers();
             invite.Branch = null;
             client.Terminate();
             (lastStatus, lastReason, lastResponse) = (503, "Service Unavailable", null);
@@ -215,5 +217,64 @@ internal sealed partial class ProxyCore
             Send(branch.Destination, bytes);
             cancel.Start();
         }
+    }
+
+    /// <summary>A target answered after the call was given up (CANCEL race, timeout): ACK the 2xx and send BYE so
+    /// the callee does not keep a dialog the caller never sees (RFC 3261 §16.7 leaves this to the proxy's owner).
+    /// The ACK is repeated for 2xx retransmissions; the BYE goes once.</summary>
+    private void TearDownLateAnswer(CallContext context, ClientTransaction branch, SipMessage response)
+    {
+        var contact = response.Contacts.Count > 0 ? response.Contacts[0].Uri : null;
+        var routeSet = new List<string>();
+        foreach (var rr in response.RecordRoutes)
+        {
+            if (IsUs(rr.Uri))
+            {
+                break;
+            }
+
+            routeSet.Insert(0, rr.Text);
+        }
+
+        SipEndpoint destination;
+        var firstHop = routeSet.Count > 0 && SipNameAddress.TryParse(routeSet[0], out var route) ? route.Uri : contact;
+        if (contact is null || !TryResolve(firstHop, out destination))
+        {
+            _logger.LogWarning("Late 2xx for {CallId} without usable Contact; cannot tear it down", context.CallId);
+            return;
+        }
+
+        var request = branch.Request;
+        byte[] Build(string method, uint cseq, string newBranch)
+        {
+            var builder = SipMessageBuilder.Request(method, contact.Text)
+                .Add(SipHeaderId.Via, $"SIP/2.0/{TransportToken(destination.Transport)} {HostText}:{LocalEndpoint(destination.Transport).Port};branch={newBranch};rport");
+            foreach (var r in routeSet)
+            {
+                builder.Add(SipHeaderId.Route, r);
+            }
+
+            return builder.Add(SipHeaderId.MaxForwards, "70")
+                .Add(SipHeaderId.From, request.GetFirst(SipHeaderId.From)!)
+                .Add(SipHeaderId.To, response.GetFirst(SipHeaderId.To)!)
+                .Add(SipHeaderId.CallId, request.CallId)
+                .Add(SipHeaderId.CSeq, $"{cseq} {method}")
+                .ToArray();
+        }
+
+        Send(destination, Build("ACK", request.CSeq.Number, NewBranch(0)));
+        if (branch.Owner is not ProxiedInvite)
+        {
+            return;
+        }
+
+        branch.Owner = null; // BYE only once
+        _logger.LogInformation("Tearing down late answer of {CallId} from {Destination}", context.CallId, destination);
+        var byeBranch = NewBranch(0);
+        var byeBytes = Build("BYE", request.CSeq.Number + 1, byeBranch);
+        var bye = new ClientTransaction(ClientKey(byeBranch, SipMethod.Bye), byeBranch, ParseOwn(byeBytes), byeBytes, destination, context.Environment!);
+        context.ClientTransactions[bye.Key] = bye;
+        Send(destination, byeBytes);
+        bye.Start();
     }
 }

@@ -168,13 +168,19 @@ internal sealed partial class ProxyCore
                 return;
             }
 
-            if (!TryNextHop(ack, popped, out var destination))
+            if (ack.MaxForwards == 0 || IsLoop(ack))
+            {
+                Counters.Increment(ack.MaxForwards == 0 ? SipCounter.TooManyHops : SipCounter.LoopsDetected);
+                return;
+            }
+
+            if (!TryNextHop(ack, popped, dialog, party, out var destination, out var retarget))
             {
                 Counters.Increment(SipCounter.UnresolvableNextHop);
                 return;
             }
 
-            var forwarded = BuildForwarded(ack, source, popped, null, destination.Transport, null, null, NewBranch(LoopHash(ack)));
+            var forwarded = BuildForwarded(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)));
             Send(destination, forwarded);
         }
         finally
@@ -232,7 +238,7 @@ internal sealed partial class ProxyCore
             return;
         }
 
-        if (!TryNextHop(request, popped, out var destination))
+        if (!TryNextHop(request, popped, dialog, party, out var destination, out var retarget))
         {
             RejectStateless(request, source, SipCounter.UnresolvableNextHop, 503, "Unresolvable Next Hop");
             return;
@@ -251,7 +257,7 @@ internal sealed partial class ProxyCore
         }
 
         var branch = NewBranch(LoopHash(request));
-        var bytes = BuildForwarded(request, source, popped, null, destination.Transport, null, null, branch);
+        var bytes = BuildForwarded(request, source, popped, retarget, destination.Transport, null, null, branch);
         var forwarded = ParseOwn(bytes);
         var client = new ClientTransaction(ClientKey(branch, request.Method), branch, forwarded, bytes, destination, env)
         {
@@ -268,11 +274,8 @@ internal sealed partial class ProxyCore
             serverTransaction.SendProvisional(SipMessageBuilder.ResponseTo(request, 100, "Trying", null).ToArray());
         }
 
-        if (await Sender.SendAsync(destination, bytes).ConfigureAwait(false))
-        {
-            client.Start();
-        }
-        else
+        client.Start();
+        if (!await Sender.SendAsync(destination, bytes).ConfigureAwait(false))
         {
             Counters.Increment(SipCounter.TransportErrors);
             client.Terminate();
@@ -280,13 +283,30 @@ internal sealed partial class ProxyCore
         }
     }
 
-    /// <summary>Next hop: the first Route after ours, else the Request-URI.</summary>
-    private static bool TryNextHop(SipMessage request, int popped, out SipEndpoint destination)
+    /// <summary>Next hop: the first Route after ours, else the Request-URI. A request whose Request-URI is this proxy
+    /// (a UA that ignored Record-Route) is retargeted to the other party's Contact; anything else that would come
+    /// straight back here is refused.</summary>
+    private bool TryNextHop(SipMessage request, int popped, ProxiedDialog? dialog, DialogParty? party, out SipEndpoint destination, out string? retarget)
     {
+        retarget = null;
         var routes = request.Routes;
         var uri = popped < routes.Count ? routes[popped].Uri : request.RequestUriParsed;
-        return TryResolve(uri, out destination);
+        if (popped >= routes.Count && IsUs(uri))
+        {
+            retarget = party switch
+            {
+                DialogParty.Caller => dialog?.CalleeTarget,
+                DialogParty.Callee => dialog?.CallerTarget,
+                _ => null,
+            };
+            uri = retarget is not null && SipUri.TryParse(retarget, out var target) ? target : null;
+        }
+
+        return TryResolve(uri, out destination) && !IsUs(destination);
     }
+
+    private bool IsUs(SipEndpoint endpoint) =>
+        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort);
 
     /// <summary>Copy of a request to forward (RFC 3261 §16.6): Request-URI, our Via on top (with received/rport
     /// added to the previous one), Max-Forwards decremented, our Route entries removed, Record-Route added.</summary>

@@ -37,10 +37,15 @@ internal sealed partial class ProxyCore
                     await OnInviteResponseAsync(context, invite, client, response).ConfigureAwait(false);
                     break;
                 case ServerTransaction upstream:
-                    RelayResponse(context, upstream, response);
+                    await RelayResponseAsync(context, upstream, response).ConfigureAwait(false);
                     break;
                 default:
-                    // Responses to our own CANCELs end here.
+                    if (client.IsInvite && response.StatusCode is >= 200 and < 300)
+                    {
+                        TearDownLateAnswer(context, client, response); // re-ACK a retransmitted late 2xx
+                    }
+
+                    // Responses to our own CANCELs and BYEs end here.
                     break;
             }
         }
@@ -57,7 +62,7 @@ internal sealed partial class ProxyCore
     }
 
     /// <summary>Relays a response of an in-dialog transaction upstream, minus our Via.</summary>
-    private void RelayResponse(CallContext context, ServerTransaction upstream, SipMessage response)
+    private async Task RelayResponseAsync(CallContext context, ServerTransaction upstream, SipMessage response)
     {
         var bytes = SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray();
         var code = response.StatusCode;
@@ -69,6 +74,13 @@ internal sealed partial class ProxyCore
             }
 
             return;
+        }
+
+        var request = upstream.Request;
+        if (code < 300 && request.Method == SipMethod.Invite && upstream.State != ServerTransactionState.Accepted &&
+            context.Dialog is { Ended: false } dialog && dialog.PartyOf(request.From.Tag, request.To.Tag) is { } sentBy)
+        {
+            await CallPolicyAsync(() => _policy.OnReinviteAsync(dialog.Key, sentBy, request.Body, response.Body), "OnReinviteAsync").ConfigureAwait(false);
         }
 
         upstream.SendFinal(bytes, code);
@@ -84,18 +96,19 @@ internal sealed partial class ProxyCore
         if (invite.Branch != client)
         {
             // An abandoned branch (timed out or cancelled). It gets its CANCEL once it is proceeding.
-            if (code is > 100 and < 200 && client.State == ClientTransactionState.Proceeding && !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
+            if (code < 200 && client.State == ClientTransactionState.Proceeding && !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
             {
                 SendCancel(context, client);
             }
-            else if (code is >= 200 and < 300 && invite.Answered)
+            else if (code is >= 200 and < 300 && invite.AnsweredBranch == client)
             {
                 // 2xx retransmission of the answered branch: relay it again (RFC 6026).
                 invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
             }
             else if (code is >= 200 and < 300)
             {
-                _logger.LogWarning("Late 2xx for finished call {Key} from target {Destination}; not relayed", invite.Key, client.Destination);
+                // The caller already got a final response: confirm and end the callee's dialog ourselves.
+                TearDownLateAnswer(context, client, response);
             }
 
             return;
@@ -120,11 +133,15 @@ internal sealed partial class ProxyCore
             invite.StopBranchTimers();
             invite.Branch = null;
             invite.Answered = true;
+            invite.AnsweredBranch = client;
             invite.Finished = true;
             // Write-ahead: the answer is durable before the caller learns of it.
             await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body), "OnAnsweredAsync").ConfigureAwait(false);
             Counters.Increment(SipCounter.CallsAnswered);
-            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index);
+            var callerContacts = invite.Request.Contacts;
+            var calleeContacts = response.Contacts;
+            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
+                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null);
             invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
             return;
         }

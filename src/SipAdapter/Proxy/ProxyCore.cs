@@ -75,20 +75,17 @@ internal sealed partial class ProxyCore : ISipMessageSink
         }
     }
 
-    public void OnFramingError(SipEndpoint source, SipFrameResult result, ReadOnlySpan<byte> data)
+    public byte[]? OnFramingError(SipEndpoint source, SipFrameResult result, ReadOnlySpan<byte> data)
     {
         Counters.Increment(SipCounter.TcpFramingErrors);
         _logger.LogWarning("Closing {Source}: framing error {Error} ({Code} {Reason}) at '{Data}'",
             source, result.Error, result.StatusCode, result.ReasonPhrase, SipLogText.Escape(data));
         if (data.StartsWith("SIP/"u8) || result.StatusCode == 0)
         {
-            return;
+            return null;
         }
 
-        if (RawRejection.TryBuild(data, result.StatusCode, result.ReasonPhrase, out var response))
-        {
-            Send(source, response);
-        }
+        return RawRejection.TryBuild(data, result.StatusCode, result.ReasonPhrase, out var response) ? response : null;
     }
 
     private async Task HandleAsync(byte[] data, SipEndpoint source)

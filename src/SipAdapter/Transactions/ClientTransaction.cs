@@ -96,8 +96,8 @@ internal sealed class ClientTransaction
                 {
                     State = ClientTransactionState.Completed;
                     _ack = BuildAck(response);
-                    _env.Send(Destination, _ack);
                     _timeoutTimer = _env.Schedule(Reliable ? TimeSpan.Zero : _env.Timers.TimerD, TerminateAsync);
+                    _env.Send(Destination, _ack);
                 }
                 else
                 {
@@ -162,10 +162,10 @@ internal sealed class ClientTransaction
     {
         if (State is ClientTransactionState.Calling or ClientTransactionState.Trying or ClientTransactionState.Proceeding)
         {
-            _env.Send(Destination, RequestBytes);
             // Timer A doubles without bound (until B fires); Timer E caps at T2, and is T2 in Proceeding.
             _interval = IsInvite ? _interval * 2 : (State == ClientTransactionState.Proceeding ? _env.Timers.T2 : Min(_interval * 2, _env.Timers.T2));
             _retransmitTimer = _env.Schedule(_interval, OnRetransmitTimerAsync);
+            _env.Send(Destination, RequestBytes);
         }
 
         return Task.CompletedTask;

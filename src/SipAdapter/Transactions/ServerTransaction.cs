@@ -74,7 +74,6 @@ internal sealed class ServerTransaction
 
         FinalStatus = statusCode;
         _lastResponse = response;
-        _env.Send(ResponseDestination, response);
         var timers = _env.Timers;
         if (!IsInvite)
         {
@@ -97,6 +96,9 @@ internal sealed class ServerTransaction
 
             _timeoutTimer = _env.Schedule(timers.TimerH, TerminateAsync);
         }
+
+        // Timers first, so whoever sees the response also sees the transaction's timers running.
+        _env.Send(ResponseDestination, response);
     }
 
     /// <summary>ACK for a non-2xx final: returns true when it belonged to this transaction (absorbed).</summary>
@@ -131,9 +133,9 @@ internal sealed class ServerTransaction
     {
         if (State == ServerTransactionState.Completed && _lastResponse is not null)
         {
-            _env.Send(ResponseDestination, _lastResponse);
             _interval = _interval * 2 < _env.Timers.T2 ? _interval * 2 : _env.Timers.T2;
             _retransmitTimer = _env.Schedule(_interval, OnTimerGAsync);
+            _env.Send(ResponseDestination, _lastResponse);
         }
 
         return Task.CompletedTask;

@@ -8,6 +8,6 @@ internal interface ISipMessageSink
     /// <summary>A datagram or a framed stream message. <paramref name="data"/> is owned by the sink.</summary>
     void OnMessage(byte[] data, SipEndpoint source);
 
-    /// <summary>A stream framing error: the transport closes the connection after this.</summary>
-    void OnFramingError(SipEndpoint source, Message.SipFrameResult result, ReadOnlySpan<byte> data);
+    /// <summary>A stream framing error: the transport sends the returned response (if any), then closes the connection.</summary>
+    byte[]? OnFramingError(SipEndpoint source, Message.SipFrameResult result, ReadOnlySpan<byte> data);
 }

@@ -29,7 +29,6 @@ public class ProxyCallFlowTests
             ok.GetFirst(SipHeaderId.To)!, bed.CallId, 1, bed.Caller.NewBranch());
         await bed.Caller.SendAsync(ack, bed.Proxy);
         await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
-        var caller = bed.Caller;
         return new EstablishedCall(ParseText(invite), atCallee, ok);
     }
 
@@ -224,5 +223,68 @@ public class ProxyCallFlowTests
         await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
         await bed.Caller.ExpectResponseAsync(200);
         bed.Policy.Events.Count(e => e.Kind == "Answered").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Answer_after_cancel_is_acked_and_torn_down_with_bye()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 180, "Ringing", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(180);
+        await bed.Caller.SendAsync(SipText.Cancel(ParseText(text)), bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(487);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Cancel);
+
+        // The callee answered before it saw the CANCEL.
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        var ack = await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        ack.RequestUri.ShouldBe($"sip:callee@{bed.Callee.HostPort}");
+        ack.To.Tag.ShouldBe("callee-tag");
+        var bye = await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
+        bye.CSeq.Number.ShouldBe(atCallee.CSeq.Number + 1);
+        await bed.Callee.RespondAsync(bye, 200, "OK", bed.Proxy);
+        (await bed.Caller.NothingAsync(m => m.StatusCode == 200 && m.CSeq.Method == SipMethod.Invite, TimeSpan.FromMilliseconds(150))).ShouldBeTrue();
+        bed.Policy.Events.Select(e => e.Kind).ShouldBe(["Route", "Failed"]);
+    }
+
+    [Fact]
+    public async Task Reinvite_is_forwarded_in_dialog_and_reported()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        var call = await EstablishAsync(bed);
+        var routeSet = call.CallerOk.GetValues(SipHeaderId.RecordRoute).Reverse().ToList();
+        var reinvite = SipText.InDialog("INVITE", bed.Caller, call.CallerOk.Contacts[0].UriText, routeSet, "<sip:alice@127.0.0.11>;tag=caller-tag",
+            call.CallerOk.GetFirst(SipHeaderId.To)!, bed.CallId, 2, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(reinvite, bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(100);
+        var atCallee = await bed.Callee.ExpectAsync(m => m.Method == SipMethod.Invite && m.CSeq.Number == 2, "re-INVITE");
+        atCallee.Routes.ShouldBeEmpty();
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy, body: "v=0\r\n");
+        var ok = await bed.Caller.ExpectAsync(m => m.StatusCode == 200 && m.CSeq.Number == 2, "200 for re-INVITE");
+        ok.Vias.Count.ShouldBe(1);
+        bed.Policy.Events.Count(e => e.Kind == "Reinvite").ShouldBe(1);
+        bed.Policy.Events.Single(e => e.Kind == "Reinvite").Party.ShouldBe(DialogParty.Caller);
+    }
+
+    [Fact]
+    public async Task Cancel_before_any_provisional_is_sent_downstream_once_the_target_proceeds()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(text, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Caller.SendAsync(SipText.Cancel(ParseText(text)), bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Cancel);
+        await bed.Caller.ExpectResponseAsync(487);
+        (await bed.Callee.NothingAsync(m => m.Method == SipMethod.Cancel, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+
+        // RFC 3261 §9.1: no CANCEL before a provisional; it goes as soon as one arrives.
+        await bed.Callee.RespondAsync(atCallee, 100, "Trying", bed.Proxy);
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Cancel)).TopVia.Branch.ShouldBe(atCallee.TopVia.Branch);
     }
 }

@@ -56,6 +56,12 @@ public sealed class FakeProxyPolicy : IProxyPolicy
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody)
+    {
+        Record(new PolicyEvent("Reinvite", key, -1, 0, "", sentBy));
+        return ValueTask.CompletedTask;
+    }
+
     public async Task<PolicyEvent> WaitForAsync(string kind, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));

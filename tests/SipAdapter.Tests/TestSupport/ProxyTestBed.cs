@@ -32,12 +32,18 @@ public sealed class ProxyTestBed : IAsyncDisposable
 
     public DialogKey Key => new(CallId, "caller-tag");
 
-    public static async Task<ProxyTestBed> StartAsync(ISipScheduler? scheduler = null, Func<SipServerOptions, SipServerOptions>? configure = null)
+    public static async Task<ProxyTestBed> StartAsync(ISipScheduler? scheduler = null, Func<SipServerOptions, SipServerOptions>? configure = null, IClock? clock = null)
     {
         var policy = new FakeProxyPolicy();
         var options = new SipServerOptions { ListenAddress = IPAddress.Loopback, UdpPort = 0, TcpPort = null };
+        if (scheduler is null)
+        {
+            // Real time on a busy shared machine: keep UDP retransmissions (Timer A/E/G) out of the flow tests.
+            options = options with { T1 = TimeSpan.FromSeconds(3), T2 = TimeSpan.FromSeconds(8) };
+        }
+
         options = configure?.Invoke(options) ?? options;
-        var server = new SipServer(options, policy, SystemClock.Instance, scheduler ?? new SystemSipScheduler(), NullLogger.Instance);
+        var server = new SipServer(options, policy, clock ?? SystemClock.Instance, scheduler ?? new SystemSipScheduler(), NullLogger.Instance);
         await server.StartAsync();
         return new ProxyTestBed(server, policy);
     }
@@ -45,6 +51,21 @@ public sealed class ProxyTestBed : IAsyncDisposable
     /// <summary>Routes every INVITE to the given parties in order (serial failover).</summary>
     public void RouteTo(params TestUserAgent[] targets) =>
         Policy.Route = invite => new ForwardInvite(targets.Select(t => new ForwardTarget($"sip:{invite.RequestUriUser}@{t.HostPort}", t.SipEndpoint)).ToList());
+
+    /// <summary>Awaits a condition on the proxy's state (polling, bounded).</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Condition not met: {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,143 @@
+using System.Net.Sockets;
+using System.Text;
+using CallControl.Sip.Message;
+using CallControl.Sip.Proxy;
+using CallControl.Tests.TestSupport;
+using Shouldly;
+
+namespace CallControl.Tests.Transport;
+
+public class TcpTransportTests
+{
+    private static Task<ProxyTestBed> StartAsync(TimeSpan? idle = null) =>
+        ProxyTestBed.StartAsync(configure: o => o with { TcpPort = 0, TcpIdleTimeout = idle ?? TimeSpan.FromMinutes(1) });
+
+    private static string Options(string hostPort, string branch, string callId) =>
+        $"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP {hostPort};branch={branch}\r\nMax-Forwards: 70\r\n" +
+        $"From: <sip:ping@127.0.0.12>;tag=p\r\nTo: <sip:127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+
+    private static async Task<string> ReadSomeAsync(NetworkStream stream, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer, cts.Token);
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    [Fact]
+    public async Task Caller_on_udp_callee_on_tcp_switches_transport_with_double_record_route()
+    {
+        await using var bed = await StartAsync();
+        await using var callee = new TcpTestPeer("127.0.0.12");
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:{invite.RequestUriUser}@{callee.HostPort};transport=tcp", callee.SipEndpoint)]);
+
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await callee.ExpectRequestAsync(SipMethod.Invite);
+        atCallee.TopVia.Transport.ShouldBe("TCP");
+        atCallee.TopVia.Port.ShouldBe(bed.Server.TcpEndpoint!.Value.Port);
+        atCallee.RecordRoutes.Select(r => r.Uri!.Transport).ShouldBe(["tcp", "udp"]);
+
+        await callee.RespondAsync(atCallee, 200, "OK");
+        var ok = await bed.Caller.ExpectResponseAsync(200);
+        ok.RecordRoutes.Count.ShouldBe(2);
+
+        var callerRoutes = ok.GetValues(SipHeaderId.RecordRoute).Reverse();
+        await bed.Caller.SendAsync(SipText.InDialog("ACK", bed.Caller, ok.Contacts[0].UriText, callerRoutes, "<sip:alice@127.0.0.11>;tag=caller-tag",
+            ok.GetFirst(SipHeaderId.To)!, bed.CallId, 1, bed.Caller.NewBranch()), bed.Proxy);
+        var ack = await callee.ExpectRequestAsync(SipMethod.Ack);
+        ack.Routes.ShouldBeEmpty();
+        callee.OriginOf(ack).ShouldBeSameAs(callee.OriginOf(atCallee));
+
+        // The callee hangs up over the connection the proxy opened; the BYE reaches the caller over UDP.
+        var bye = SipText.InDialog("BYE", bed.Caller, atCallee.Contacts[0].UriText, atCallee.GetValues(SipHeaderId.RecordRoute),
+            "<sip:+31205550200@127.0.0.1>;tag=callee-tag", atCallee.GetFirst(SipHeaderId.From)!, bed.CallId, 1, callee.NewBranch())
+            .Replace($"SIP/2.0/UDP {bed.Caller.HostPort}", $"SIP/2.0/TCP {callee.HostPort}");
+        await TcpTestPeer.WriteAsync(callee.OriginOf(atCallee), bye);
+        var byeAtCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        byeAtCaller.TopVia.Transport.ShouldBe("UDP");
+        (await bed.Policy.WaitForAsync("Ended")).Party.ShouldBe(DialogParty.Callee);
+        await bed.Caller.RespondAsync(byeAtCaller, 200, "OK", bed.Proxy, toTag: "caller-tag");
+        await callee.ExpectResponseAsync(200, SipMethod.Bye);
+        callee.AcceptedConnections.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Request_written_in_pieces_is_framed_and_answered_on_the_same_connection()
+    {
+        await using var bed = await StartAsync();
+        await using var peer = new TcpTestPeer("127.0.0.12");
+        var stream = await peer.ConnectAsync(bed.Server.TcpEndpoint!.Value);
+        var bytes = Encoding.UTF8.GetBytes(Options(peer.HostPort, peer.NewBranch(), bed.CallId));
+        for (var i = 0; i < bytes.Length; i += 17)
+        {
+            await stream.WriteAsync(bytes.AsMemory(i, Math.Min(17, bytes.Length - i)));
+            await stream.FlushAsync();
+        }
+
+        var ok = await peer.ExpectResponseAsync(200, SipMethod.Options);
+        ok.TopVia.Transport.ShouldBe("TCP");
+        bed.Server.TcpConnectionCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Crlf_ping_gets_crlf_pong()
+    {
+        await using var bed = await StartAsync();
+        using var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.12"), 0));
+        await client.ConnectAsync(bed.Server.TcpEndpoint!.Value.Address, bed.Server.TcpEndpoint!.Value.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("\r\n\r\n"u8.ToArray());
+        (await ReadSomeAsync(stream, TimeSpan.FromSeconds(5))).ShouldBe("\r\n");
+    }
+
+    [Fact]
+    public async Task Framing_error_answers_400_and_closes_the_connection()
+    {
+        await using var bed = await StartAsync();
+        using var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.12"), 0));
+        await client.ConnectAsync(bed.Server.TcpEndpoint!.Value.Address, bed.Server.TcpEndpoint!.Value.Port);
+        var stream = client.GetStream();
+        var noLength = Options("127.0.0.12:5060", "z9hG4bKx", bed.CallId).Replace("Content-Length: 0\r\n", "");
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(noLength));
+
+        var text = new StringBuilder();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cts.Token)) > 0)
+        {
+            text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        text.ToString().ShouldStartWith("SIP/2.0 400 Missing Content-Length\r\n");
+        bed.Server.Counters[SipCounter.TcpFramingErrors].ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Idle_connection_is_closed()
+    {
+        await using var bed = await StartAsync(idle: TimeSpan.FromMilliseconds(300));
+        using var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.12"), 0));
+        await client.ConnectAsync(bed.Server.TcpEndpoint!.Value.Address, bed.Server.TcpEndpoint!.Value.Port);
+        (await ReadSomeAsync(client.GetStream(), TimeSpan.FromSeconds(5))).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Unreachable_tcp_target_fails_over()
+    {
+        await using var bed = await StartAsync();
+        var closedPort = new TcpListener(System.Net.IPAddress.Parse("127.0.0.13"), 0);
+        closedPort.Start();
+        var dead = (System.Net.IPEndPoint)closedPort.LocalEndpoint;
+        closedPort.Stop();
+        bed.Policy.Route = invite => new ForwardInvite([
+            new ForwardTarget($"sip:x@{dead};transport=tcp", new SipEndpoint(dead.Address, dead.Port, SipTransport.Tcp)),
+            new ForwardTarget($"sip:x@{bed.Callee.HostPort}", bed.Callee.SipEndpoint),
+        ]);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        var attempt = await bed.Policy.WaitForAsync("AttemptFailed");
+        attempt.StatusCode.ShouldBe(503);
+        attempt.TargetIndex.ShouldBe(0);
+    }
+}
