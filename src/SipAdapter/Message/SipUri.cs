@@ -99,17 +99,11 @@ public sealed class SipUri
             return true;
         }
 
-        string? headers = null;
-        var q = rest.IndexOf('?');
-        if (q >= 0)
-        {
-            headers = rest[(q + 1)..].ToString();
-            rest = rest[..q];
-        }
-
+        // userinfo may hold '?', ';' and ':' (RFC 3261 §25.1 user-unreserved) but never an unescaped '@', so the first
+        // '@' ends it; only then does '?' start the URI headers (RFC 4475 §3.1.1.2).
         string? user = null;
         string? password = null;
-        var at = rest.LastIndexOf('@');
+        var at = rest.IndexOf('@');
         if (at >= 0)
         {
             var userInfo = rest[..at];
@@ -123,6 +117,14 @@ public sealed class SipUri
             user = Unescape(userPart);
             password = colon < 0 ? null : userInfo[(colon + 1)..].ToString();
             rest = rest[(at + 1)..];
+        }
+
+        string? headers = null;
+        var q = rest.IndexOf('?');
+        if (q >= 0)
+        {
+            headers = rest[(q + 1)..].ToString();
+            rest = rest[..q];
         }
 
         int hostEnd;
