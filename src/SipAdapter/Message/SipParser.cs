@@ -205,6 +205,11 @@ public static class SipParser
             return error;
         }
 
+        if (!NulOnlyAsQuotedPair(buffer[firstLf..headEnd]))
+        {
+            return SipParseError.BadHeaderLine;
+        }
+
         var entries = new SipHeaderEntry[headerLines];
         var count = 0;
         var seen = 0;
@@ -354,7 +359,7 @@ public static class SipParser
         }
 
         var uri = rest[..sp2];
-        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)'\t', (byte)'<', (byte)'>') >= 0)
+        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)'<', (byte)'>') >= 0 || uri.IndexOfAnyInRange((byte)0, (byte)' ') >= 0 || uri.Contains((byte)0x7F))
         {
             return SipParseError.BadRequestUri;
         }
@@ -405,6 +410,23 @@ public static class SipParser
         start.ReasonStart = rest.Length > 3 ? 12 : 11;
         start.ReasonLength = rest.Length > 3 ? rest.Length - 4 : 0;
         return SipParseError.None;
+    }
+
+    /// <summary>A raw NUL is legal in a header only as a quoted-pair ("\\" NUL, RFC 4475 §3.1.1.2); anywhere else it is
+    /// malformed, and it would reach C-string consumers and PostgreSQL text columns downstream.</summary>
+    private static bool NulOnlyAsQuotedPair(ReadOnlySpan<byte> headers)
+    {
+        for (var i = headers.IndexOf((byte)0); i >= 0; i = headers.IndexOf((byte)0))
+        {
+            if (i == 0 || headers[i - 1] != (byte)'\\')
+            {
+                return false;
+            }
+
+            headers = headers[(i + 1)..];
+        }
+
+        return true;
     }
 
     internal static bool IsWhite(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';

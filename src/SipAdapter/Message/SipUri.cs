@@ -131,7 +131,9 @@ public sealed class SipUri
         if (rest.Length > 0 && rest[0] == '[')
         {
             hostEnd = rest.IndexOf(']') + 1;
-            if (hostEnd <= 2 || !System.Net.IPAddress.TryParse(rest[1..(hostEnd - 1)], out _))
+            // IPv6reference only: a bracketed IPv4 address is not a host (RFC 3261 §25.1).
+            if (hostEnd <= 2 || !System.Net.IPAddress.TryParse(rest[1..(hostEnd - 1)], out var ip) ||
+                ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
                 return false;
             }
