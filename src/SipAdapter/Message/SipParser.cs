@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace CallControl.Sip.Message;
@@ -455,29 +456,11 @@ public static class SipParser
         return s[..n];
     }
 
-    private static bool AllDigits(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (c is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-        }
+    private static bool AllDigits(ReadOnlySpan<byte> s) => s.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
-        return true;
-    }
+    // Vectorised token check (RFC 3261 §25.1): header names and methods are checked on every message.
+    private static readonly SearchValues<byte> TokenChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"u8);
 
-    private static bool AllToken(ReadOnlySpan<byte> s)
-    {
-        foreach (var c in s)
-        {
-            if (!SipMethods.IsTokenChar(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool AllToken(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(TokenChars) < 0;
 }
