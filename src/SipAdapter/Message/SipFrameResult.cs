@@ -17,6 +17,7 @@ public readonly record struct SipFrameResult(SipFrameStatus Status, int Length, 
         SipParseError.None => 0,
         SipParseError.MessageTooLarge => 513,
         SipParseError.VersionNotSupported => 505,
+        SipParseError.UnknownMethodCSeqMismatch => 501,
         _ => 400,
     };
 
@@ -40,6 +41,8 @@ public readonly record struct SipFrameResult(SipFrameStatus Status, int Length, 
         SipParseError.BadCSeq => "Bad CSeq",
         SipParseError.CSeqMethodMismatch => "CSeq Method Mismatch",
         SipParseError.BadMaxForwards => "Bad Max-Forwards",
+        SipParseError.DuplicateHeader => "Duplicate Single-Value Header",
+        SipParseError.UnknownMethodCSeqMismatch => "Not Implemented",
         _ => "Bad Request",
     };
 }

@@ -50,10 +50,10 @@ public sealed class SipMessage
     /// <summary>Request-URI text (requests only; empty for responses).</summary>
     public string RequestUri => _requestUri ??= _start.IsRequest ? Ascii(_start.UriStart, _start.UriLength) : "";
 
-    /// <summary>The Request-URI parsed; throws <see cref="SipMessageException"/> when it is not a valid SIP/SIPS/TEL URI.</summary>
-    public SipUri RequestUriParsed => _requestUriParsed ??= SipUri.TryParse(RequestUri, out var uri)
-        ? uri
-        : throw new SipMessageException(400, "Bad Request-URI");
+    /// <summary>The Request-URI parsed; throws <see cref="SipMessageException"/> with 416 for a scheme other than
+    /// sip/sips/tel (RFC 3261 §16.3), with 400 when it is malformed or carries URI headers (RFC 4475 §3.1.2.11: they
+    /// must never be forwarded nor turned into real headers).</summary>
+    public SipUri RequestUriParsed => _requestUriParsed ??= ParseRequestUri();
 
     public int StatusCode => _start.IsRequest ? 0 : _start.StatusCode;
 
@@ -213,6 +213,18 @@ public sealed class SipMessage
         }
 
         return sb.ToString();
+    }
+
+    private SipUri ParseRequestUri()
+    {
+        if (SipUri.GetScheme(RequestUri) is not ("sip" or "sips" or "tel"))
+        {
+            throw new SipMessageException(416, "Unsupported URI Scheme");
+        }
+
+        return SipUri.TryParse(RequestUri, out var uri) && uri.Headers is null
+            ? uri
+            : throw new SipMessageException(400, "Bad Request-URI");
     }
 
     private SipNameAddress ParseNameAddress(SipHeaderId id, string reason)

@@ -78,6 +78,11 @@ public sealed class SipNameAddress
             if (lt > 0)
             {
                 var d = s[..lt].Trim();
+                if (!IsTokenList(d))
+                {
+                    return false; // unquoted display name with separators, e.g. "Bell, Alexander" (RFC 4475 §3.1.2.15)
+                }
+
                 display = d.IsEmpty ? null : d.ToString();
             }
         }
@@ -120,6 +125,23 @@ public sealed class SipNameAddress
         }
 
         value = new SipNameAddress(s.ToString(), display, uriText, uri, parameters);
+        return true;
+    }
+
+    /// <summary>display-name = *(token LWS): token characters and white space; UTF-8 is tolerated because
+    /// devices send unquoted non-ASCII names and it creates no ambiguity.</summary>
+    private static bool IsTokenList(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is ' ' or '\t' || c > '\u007f' || (c < 0x80 && SipMethods.IsTokenChar((byte)c)))
+            {
+                continue;
+            }
+
+            return false;
+        }
+
         return true;
     }
 }

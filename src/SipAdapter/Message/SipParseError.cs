@@ -21,4 +21,10 @@ public enum SipParseError
     BadCSeq,
     CSeqMethodMismatch,
     BadMaxForwards,
+
+    /// <summary>A header that may appear once (From, To, Call-ID, CSeq, Max-Forwards) appears twice (400).</summary>
+    DuplicateHeader,
+
+    /// <summary>An unknown method whose CSeq names another method: 501, as RFC 4475 §3.1.2.18 prefers.</summary>
+    UnknownMethodCSeqMismatch,
 }

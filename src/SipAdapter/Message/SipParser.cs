@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace CallControl.Sip.Message;
@@ -12,9 +13,26 @@ public static class SipParser
     private const byte CR = (byte)'\r';
     private const byte LF = (byte)'\n';
 
-    /// <summary>Finds the extent of the first message in <paramref name="buffer"/> without building it.</summary>
+    /// <summary>Finds the extent of the first message in <paramref name="buffer"/> without building it. CRLFs before
+    /// the start line (keep-alives, RFC 3261 §7.5) are skipped and counted in the complete length.</summary>
     public static SipFrameResult Frame(ReadOnlySpan<byte> buffer, bool isStream, SipParserOptions options)
-        => Scan(buffer, isStream, options, out _, out _);
+        => Scan(buffer, isStream, options, out _, out _, out _);
+
+    /// <summary>Number of CR/LF octets at the start of <paramref name="buffer"/>: keep-alives (RFC 5626 §3.5.1) a
+    /// stream transport consumes (and answers) before waiting for the next message.</summary>
+    public static int KeepAliveLength(ReadOnlySpan<byte> buffer)
+    {
+        var i = buffer.IndexOfAnyExcept(CR, LF);
+        return i < 0 ? buffer.Length : i;
+    }
+
+    /// <summary>True when the first message in <paramref name="buffer"/> starts with a status line: a rejected
+    /// response is dropped silently, never answered (RFC 3261 §16.7, RFC 4475 §3.1.2.5, §3.1.2.19).</summary>
+    public static bool IsResponse(ReadOnlySpan<byte> buffer)
+    {
+        var start = buffer[KeepAliveLength(buffer)..];
+        return start.Length >= 4 && System.Text.Ascii.EqualsIgnoreCase(start[..4], "SIP/"u8);
+    }
 
     /// <summary>Frames and indexes one message. On <see cref="SipFrameStatus.Complete"/> the message references
     /// <paramref name="buffer"/> (do not reuse it afterwards); extra bytes of a datagram after the body are ignored.</summary>
@@ -22,24 +40,27 @@ public static class SipParser
     {
         message = null;
         var span = buffer.Span;
-        var frame = Scan(span, isStream, options, out var headEnd, out var headerLines);
+        var frame = Scan(span, isStream, options, out var skip, out var headEnd, out var headerLines);
         if (frame.Status != SipFrameStatus.Complete)
         {
             return frame;
         }
 
-        var error = Index(buffer[..frame.Length], headEnd, headerLines, out message);
+        var error = Index(buffer[skip..frame.Length], headEnd - skip, headerLines, out message);
         return error == SipParseError.None ? frame : SipFrameResult.Reject(error);
     }
 
-    private static SipFrameResult Scan(ReadOnlySpan<byte> buffer, bool isStream, SipParserOptions options, out int headEnd, out int headerLines)
+    private static SipFrameResult Scan(ReadOnlySpan<byte> buffer, bool isStream, SipParserOptions options, out int skip, out int headEnd, out int headerLines)
     {
         headEnd = 0;
         headerLines = 0;
         var limit = Math.Min(buffer.Length, options.MaxMessageSize);
-        var pos = 0;
+        skip = KeepAliveLength(buffer[..limit]);
+        var pos = skip;
         var first = true;
         var contentLength = -1;
+        var contentLengthStart = -1; // value start of a Content-Length line, parsed once its continuation lines are known
+        var previousLineEnd = 0;
         while (true)
         {
             var rel = buffer[pos..limit].IndexOf(LF);
@@ -66,6 +87,19 @@ public static class SipParser
                 return SipFrameResult.Reject(SipParseError.LineTooLong);
             }
 
+            var continuation = !first && buffer[pos] is (byte)' ' or (byte)'\t';
+            if (contentLengthStart >= 0 && !continuation)
+            {
+                // The Content-Length value may be folded onto continuation lines (RFC 3261 §7.3.1).
+                var error = ReadContentLength(buffer[contentLengthStart..previousLineEnd], ref contentLength);
+                if (error != SipParseError.None)
+                {
+                    return SipFrameResult.Reject(error);
+                }
+
+                contentLengthStart = -1;
+            }
+
             if (lineLength == 0)
             {
                 if (first)
@@ -81,7 +115,7 @@ public static class SipParser
             {
                 first = false;
             }
-            else if (buffer[pos] is not ((byte)' ' or (byte)'\t'))
+            else if (!continuation)
             {
                 if (++headerLines > options.MaxHeaderCount)
                 {
@@ -93,21 +127,11 @@ public static class SipParser
                 var colon = (line[0] | 0x20) is 'l' or 'c' ? line.IndexOf((byte)':') : -1;
                 if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
                 {
-                    var value = Trim(line[(colon + 1)..]);
-                    if (value.IsEmpty || !AllDigits(value) || !Utf8Parser.TryParse(value, out int parsed, out var used) || used != value.Length)
-                    {
-                        return SipFrameResult.Reject(value.Length > 9 && AllDigits(value) ? SipParseError.MessageTooLarge : SipParseError.BadContentLength);
-                    }
-
-                    if (contentLength >= 0 && contentLength != parsed)
-                    {
-                        return SipFrameResult.Reject(SipParseError.BadContentLength);
-                    }
-
-                    contentLength = parsed;
+                    contentLengthStart = pos + colon + 1;
                 }
             }
 
+            previousLineEnd = lineEnd;
             pos = lf + 1;
         }
 
@@ -131,6 +155,43 @@ public static class SipParser
         return SipFrameResult.Complete((int)total);
     }
 
+    private static SipParseError ReadContentLength(ReadOnlySpan<byte> value, ref int contentLength)
+    {
+        value = Trim(value);
+        if (value.IsEmpty || !AllDigits(value))
+        {
+            return SipParseError.BadContentLength; // negative, non-numeric or folded inside the number
+        }
+
+        if (!TryParseNumber(value, int.MaxValue, out var parsed))
+        {
+            return SipParseError.MessageTooLarge;
+        }
+
+        if (contentLength >= 0 && contentLength != parsed)
+        {
+            return SipParseError.BadContentLength;
+        }
+
+        contentLength = (int)parsed;
+        return SipParseError.None;
+    }
+
+    /// <summary>Decimal digits with any number of leading zeros (RFC 4475 §3.1.1.1), up to <paramref name="max"/>;
+    /// false on overflow, never an exception.</summary>
+    private static bool TryParseNumber(ReadOnlySpan<byte> digits, long max, out long value)
+    {
+        value = 0;
+        var significant = digits.IndexOfAnyExcept((byte)'0');
+        if (significant < 0)
+        {
+            return !digits.IsEmpty;
+        }
+
+        digits = digits[significant..];
+        return digits.Length <= 18 && Utf8Parser.TryParse(digits, out value, out var used) && used == digits.Length && value <= max;
+    }
+
     private static SipParseError Index(ReadOnlyMemory<byte> memory, int headEnd, int headerLines, out SipMessage? message)
     {
         message = null;
@@ -144,6 +205,11 @@ public static class SipParser
         if (error != SipParseError.None)
         {
             return error;
+        }
+
+        if (!NulOnlyAsQuotedPair(buffer[firstLf..headEnd]))
+        {
+            return SipParseError.BadHeaderLine;
         }
 
         var entries = new SipHeaderEntry[headerLines];
@@ -198,6 +264,11 @@ public static class SipParser
             }
 
             var id = SipHeaderNames.Identify(line[..nameLength]);
+            if ((seen & Singletons & (1 << (int)id)) != 0)
+            {
+                return SipParseError.DuplicateHeader; // RFC 4475 §3.3.8: one value only, 400
+            }
+
             seen |= 1 << (int)id;
             entries[count++] = new SipHeaderEntry(id, pos, valueEndLine - pos, pos, nameLength, pos + valueStart, valueEnd - valueStart, folded);
             pos = next;
@@ -221,8 +292,9 @@ public static class SipParser
             switch (e.Id)
             {
                 case SipHeaderId.CSeq:
-                    var sp = value.IndexOfAny(" \t\r\n"u8);
-                    if (sp <= 0 || sp > 10 || !AllDigits(value[..sp]) || !Utf8Parser.TryParse(value[..sp], out cseqNumber, out _) || cseqNumber > uint.MaxValue)
+                    // LWS between number and method may be folded (CRLF SP); the number may have leading zeros.
+                    var sp = value.IndexOfAnyExcept("0123456789"u8);
+                    if (sp <= 0 || !IsWhite(value[sp]) || !TryParseNumber(value[..sp], uint.MaxValue, out cseqNumber))
                     {
                         return SipParseError.BadCSeq;
                     }
@@ -236,16 +308,18 @@ public static class SipParser
                     cseqMethod = SipMethods.Parse(methodToken);
                     if (start.IsRequest && !methodToken.SequenceEqual(buffer.Slice(start.MethodStart, start.MethodLength)))
                     {
-                        return SipParseError.CSeqMethodMismatch;
+                        // RFC 4475 §3.1.2.18: for a method we do not know, 501 is the preferred answer.
+                        return start.Method == SipMethod.Unknown ? SipParseError.UnknownMethodCSeqMismatch : SipParseError.CSeqMethodMismatch;
                     }
 
                     break;
                 case SipHeaderId.MaxForwards:
-                    if (value.IsEmpty || value.Length > 9 || !AllDigits(value) || !Utf8Parser.TryParse(value, out maxForwards, out _) || maxForwards > 255)
+                    if (!AllDigits(value) || !TryParseNumber(value, 255, out var hops))
                     {
                         return SipParseError.BadMaxForwards;
                     }
 
+                    maxForwards = (int)hops;
                     break;
                 case SipHeaderId.CallId:
                     callIdEmpty |= value.IsEmpty;
@@ -261,6 +335,10 @@ public static class SipParser
         message = new SipMessage(memory, start, entries, count, bodyStart, (uint)cseqNumber, cseqMethod, maxForwards);
         return SipParseError.None;
     }
+
+    /// <summary>Headers that may appear once only (RFC 3261 §7.3.1 lists them as single-valued).</summary>
+    private const int Singletons = (1 << (int)SipHeaderId.From) | (1 << (int)SipHeaderId.To) | (1 << (int)SipHeaderId.CallId) |
+                                   (1 << (int)SipHeaderId.CSeq) | (1 << (int)SipHeaderId.MaxForwards);
 
     private static SipParseError ParseRequestLine(ReadOnlySpan<byte> line, ref SipStartLine start)
     {
@@ -283,12 +361,17 @@ public static class SipParser
         }
 
         var uri = rest[..sp2];
-        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)'\t', (byte)'<', (byte)'>') >= 0)
+        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)'<', (byte)'>') >= 0 || uri.IndexOfAnyInRange((byte)0, (byte)' ') >= 0 || uri.Contains((byte)0x7F))
         {
             return SipParseError.BadRequestUri;
         }
 
         var version = rest[(sp2 + 1)..];
+        if (version.IndexOfAny((byte)' ', (byte)'\t') >= 0)
+        {
+            return SipParseError.BadStartLine; // trailing or extra SP is malformed (400), not another version (RFC 4475 §3.1.2.10)
+        }
+
         if (!System.Text.Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
         {
             return version.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8) && version.IndexOfAny((byte)' ', (byte)'\t') < 0
@@ -331,6 +414,23 @@ public static class SipParser
         return SipParseError.None;
     }
 
+    /// <summary>A raw NUL is legal in a header only as a quoted-pair ("\\" NUL, RFC 4475 §3.1.1.2); anywhere else it is
+    /// malformed, and it would reach C-string consumers and PostgreSQL text columns downstream.</summary>
+    private static bool NulOnlyAsQuotedPair(ReadOnlySpan<byte> headers)
+    {
+        for (var i = headers.IndexOf((byte)0); i >= 0; i = headers.IndexOf((byte)0))
+        {
+            if (i == 0 || headers[i - 1] != (byte)'\\')
+            {
+                return false;
+            }
+
+            headers = headers[(i + 1)..];
+        }
+
+        return true;
+    }
+
     internal static bool IsWhite(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     internal static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s) => TrimEnd(TrimStart(s));
@@ -359,8 +459,9 @@ public static class SipParser
 
     private static bool AllDigits(ReadOnlySpan<byte> s) => s.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
-    private static bool AllToken(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(TokenChars) < 0;
+    // Vectorised token check (RFC 3261 §25.1): header names and methods are checked on every message.
+    private static readonly SearchValues<byte> TokenChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"u8);
 
-    private static readonly System.Buffers.SearchValues<byte> TokenChars = System.Buffers.SearchValues.Create(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"u8);
+    private static bool AllToken(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(TokenChars) < 0;
 }

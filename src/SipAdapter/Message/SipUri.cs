@@ -99,17 +99,11 @@ public sealed class SipUri
             return true;
         }
 
-        string? headers = null;
-        var q = rest.IndexOf('?');
-        if (q >= 0)
-        {
-            headers = rest[(q + 1)..].ToString();
-            rest = rest[..q];
-        }
-
+        // userinfo may hold '?', ';' and ':' (RFC 3261 §25.1 user-unreserved) but never an unescaped '@', so the first
+        // '@' ends it; only then does '?' start the URI headers (RFC 4475 §3.1.1.2).
         string? user = null;
         string? password = null;
-        var at = rest.LastIndexOf('@');
+        var at = rest.IndexOf('@');
         if (at >= 0)
         {
             var userInfo = rest[..at];
@@ -125,11 +119,21 @@ public sealed class SipUri
             rest = rest[(at + 1)..];
         }
 
+        string? headers = null;
+        var q = rest.IndexOf('?');
+        if (q >= 0)
+        {
+            headers = rest[(q + 1)..].ToString();
+            rest = rest[..q];
+        }
+
         int hostEnd;
         if (rest.Length > 0 && rest[0] == '[')
         {
             hostEnd = rest.IndexOf(']') + 1;
-            if (hostEnd <= 2 || !System.Net.IPAddress.TryParse(rest[1..(hostEnd - 1)], out _))
+            // IPv6reference only: a bracketed IPv4 address is not a host (RFC 3261 §25.1).
+            if (hostEnd <= 2 || !System.Net.IPAddress.TryParse(rest[1..(hostEnd - 1)], out var ip) ||
+                ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
                 return false;
             }

@@ -92,9 +92,10 @@ public sealed class SipViaHeader
         if (s.Length > 0 && s[0] == '[')
         {
             hostEnd = s.IndexOf(']') + 1;
-            if (hostEnd <= 2)
+            if (hostEnd <= 2 || !System.Net.IPAddress.TryParse(s[1..(hostEnd - 1)], out var ip) ||
+                ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
-                return false;
+                return false; // sent-by in brackets must be an IPv6 address
             }
         }
         else
