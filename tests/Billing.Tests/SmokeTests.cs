@@ -1,0 +1,2 @@
+namespace CallControl.Billing.Tests;
+public class SmokeTests { [Xunit.Fact] public void Builds() { } }
