@@ -1,2 +1,0 @@
-namespace CallControl.Billing.Tests;
-public class SmokeTests { [Xunit.Fact] public void Builds() { } }
