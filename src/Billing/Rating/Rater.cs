@@ -175,7 +175,7 @@ public static class Rater
         {
             if (!Step(plan, node, start, pos, ceilingMs, out var binding, out var slot, out var count, out var increment))
             {
-                return new MaxDurationResult(Duration.FromMilliseconds(pos), committed + partCost, plan.Currency, MaxDurationLimit.RateEnds, null);
+                return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, MaxDurationLimit.RateEnds, null);
             }
             if (!ReferenceEquals(binding, current) || slot != currentSlot)
             {
@@ -184,6 +184,15 @@ public static class Rater
                 currentSlot = slot;
                 partBilled = 0;
                 partCost = 0m;
+            }
+            if (pos + count * increment > ceilingMs)
+            {
+                // Grants are whole increments: never round past the ceiling.
+                count = (ceilingMs - pos) / increment;
+                if (count == 0)
+                {
+                    break;
+                }
             }
             // Largest k in [0, count] with committed + cost(partBilled + k increments) <= limit; cost grows with k.
             var rate = binding.Rate;
@@ -208,11 +217,11 @@ public static class Rater
             }
             if (lo < count)
             {
-                return new MaxDurationResult(Duration.FromMilliseconds(pos), committed + partCost, plan.Currency, limitedBy, null);
+                // Nothing granted costs nothing: the connect fee is only due on an answered call.
+                return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, limitedBy, null);
             }
         }
-        var granted = Math.Min(pos, ceilingMs);
-        return new MaxDurationResult(Duration.FromMilliseconds(granted), committed + partCost, plan.Currency, MaxDurationLimit.Ceiling, null);
+        return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, MaxDurationLimit.Ceiling, null);
     }
 
     /// <summary>
