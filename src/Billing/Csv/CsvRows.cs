@@ -49,8 +49,9 @@ internal sealed class CsvRow(string file, int line, string[] cells, string[] col
 
 internal static class CsvRows
 {
-    /// <summary>Data rows of <paramref name="text"/>, skipping '#' comment lines (the CGRateS header) and blank lines.</summary>
-    public static List<CsvRow> Read(string file, string text, string[] columns, int minColumns, List<TariffImportError> errors)
+    /// <summary>Data rows of <paramref name="text"/>, skipping '#' comment lines (the CGRateS header) and blank lines.
+    /// The id (first cell) of a row with the wrong number of columns goes to <paramref name="broken"/>.</summary>
+    public static List<CsvRow> Read(string file, string text, string[] columns, int minColumns, List<TariffImportError> errors, HashSet<string> broken)
     {
         var rows = new List<CsvRow>();
         var options = new CsvReaderOptions
@@ -80,6 +81,7 @@ internal static class CsvRows
                 var expected = minColumns == columns.Length ? $"{minColumns}" : $"{minColumns} to {columns.Length}";
                 errors.Add(new TariffImportError(file, line, columns[Math.Min(cells.Length, columns.Length - 1)],
                     $"expected {expected} columns ({string.Join(",", columns)}), found {cells.Length}"));
+                broken.Add(cells.Length > 0 ? cells[0].Trim() : "");
                 continue;
             }
             rows.Add(new CsvRow(file, line, cells, columns, errors));

@@ -10,6 +10,13 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
     private readonly List<TariffImportError> _errors = [];
     private readonly List<TariffImportError> _warnings = [];
 
+    // Ids whose rows had errors: references to them are not reported again (one mistake, one error).
+    private readonly HashSet<string> _brokenDestinations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _brokenRates = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _brokenDestinationRates = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _brokenTimings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _brokenPlans = new(StringComparer.Ordinal);
+
     private sealed record Located<T>(T Value, CsvRow Row);
 
     public TariffImportResult Import(TariffCsvFiles files)
@@ -44,12 +51,13 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
     private Dictionary<string, Located<List<string>>> ReadDestinations(string text)
     {
         var result = new Dictionary<string, Located<List<string>>>(StringComparer.Ordinal);
-        foreach (var row in CsvRows.Read(TariffCsvFiles.DestinationsFile, text, TariffCsv.DestinationColumns, 2, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.DestinationsFile, text, TariffCsv.DestinationColumns, 2, _errors, _brokenDestinations))
         {
             var id = row.Required(0);
             var prefix = row.ParseRef(1, CsvValues.Prefix);
             if (id.Length == 0 || prefix is null)
             {
+                _brokenDestinations.Add(id);
                 continue;
             }
             if (id == TariffConventions.Any)
@@ -75,7 +83,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
     private Dictionary<string, List<Located<RateSlot>>> ReadRates(string text)
     {
         var result = new Dictionary<string, List<Located<RateSlot>>>(StringComparer.Ordinal);
-        foreach (var row in CsvRows.Read(TariffCsvFiles.RatesFile, text, TariffCsv.RateColumns, 6, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.RatesFile, text, TariffCsv.RateColumns, 6, _errors, _brokenRates))
         {
             var id = row.Required(0);
             var fee = row.Parse<decimal>(1, CsvValues.Decimal);
@@ -102,6 +110,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
             if (id.Length == 0 || fee is not >= 0 || price is not >= 0 || unit is not { } u || u <= Duration.Zero
                 || increment is not { } inc || inc <= Duration.Zero || groupStart is not { } g)
             {
+                _brokenRates.Add(id);
                 continue;
             }
             if (!result.TryGetValue(id, out var slots))
@@ -130,7 +139,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
         string text, Dictionary<string, Located<List<string>>> destinations, Dictionary<string, List<Located<RateSlot>>> rates)
     {
         var result = new Dictionary<string, Located<DestinationRateDefinition>>(StringComparer.Ordinal);
-        foreach (var row in CsvRows.Read(TariffCsvFiles.DestinationRatesFile, text, TariffCsv.DestinationRateColumns, 7, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.DestinationRatesFile, text, TariffCsv.DestinationRateColumns, 7, _errors, _brokenDestinationRates))
         {
             var id = row.Required(0);
             var destinationId = row.Required(1);
@@ -148,19 +157,20 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
                 strategy = row.Parse<MaxCostStrategy>(6, (string t, out string? e) => CsvValues.Strategy(t, mc, out e));
             }
             var minimum = row.Text(7).Length == 0 ? Duration.Zero : row.Parse<Duration>(7, CsvValues.Duration);
-            if (destinationId.Length > 0 && destinationId != TariffConventions.Any && !destinations.ContainsKey(destinationId))
+            if (destinationId.Length > 0 && destinationId != TariffConventions.Any && !destinations.ContainsKey(destinationId)
+                && !_brokenDestinations.Contains(destinationId))
             {
                 row.Error(1, $"unknown destination '{destinationId}' (not in {TariffCsvFiles.DestinationsFile})");
-                continue;
             }
-            if (rateId.Length > 0 && !rates.ContainsKey(rateId))
+            if (rateId.Length > 0 && !rates.ContainsKey(rateId) && !_brokenRates.Contains(rateId))
             {
                 row.Error(2, $"unknown rate '{rateId}' (not in {TariffCsvFiles.RatesFile})");
-                continue;
             }
             if (id.Length == 0 || destinationId.Length == 0 || rateId.Length == 0 || method is null || decimals is null
-                || maxCost is not >= 0 || strategy is null || minimum is null)
+                || maxCost is not >= 0 || strategy is null || minimum is null
+                || (destinationId != TariffConventions.Any && !destinations.ContainsKey(destinationId)) || !rates.ContainsKey(rateId))
             {
+                _brokenDestinationRates.Add(id);
                 continue;
             }
             if (result.ContainsKey(id))
@@ -177,7 +187,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
     private Dictionary<string, Located<TimingDefinition>> ReadTimings(string text)
     {
         var result = new Dictionary<string, Located<TimingDefinition>>(StringComparer.Ordinal);
-        foreach (var row in CsvRows.Read(TariffCsvFiles.TimingsFile, text, TariffCsv.TimingColumns, 6, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.TimingsFile, text, TariffCsv.TimingColumns, 6, _errors, _brokenTimings))
         {
             var id = row.Required(0);
             var years = row.ParseRef(1, (string t, out string? e) => CsvValues.IntList(t, 1900, 9999, out e));
@@ -187,6 +197,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
             var time = row.Parse<LocalTime>(5, CsvValues.Time);
             if (id.Length == 0 || years is null || months is null || monthDays is null || weekDays is null || time is null)
             {
+                _brokenTimings.Add(id);
                 continue;
             }
             if (result.ContainsKey(id))
@@ -203,24 +214,25 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
         string text, Dictionary<string, Located<DestinationRateDefinition>> destinationRates, Dictionary<string, Located<TimingDefinition>> timings)
     {
         var result = new Dictionary<string, List<Located<RatingPlanEntry>>>(StringComparer.Ordinal);
-        foreach (var row in CsvRows.Read(TariffCsvFiles.RatingPlansFile, text, TariffCsv.RatingPlanColumns, 4, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.RatingPlansFile, text, TariffCsv.RatingPlanColumns, 4, _errors, _brokenPlans))
         {
             var id = row.Required(0);
             var drId = row.Required(1);
             var timingId = row.Required(2);
             var weight = row.Parse<decimal>(3, CsvValues.Decimal);
-            if (drId.Length > 0 && !destinationRates.ContainsKey(drId))
+            var knownDr = destinationRates.ContainsKey(drId);
+            var knownTiming = timings.ContainsKey(timingId) || TariffConventions.IsAlwaysTiming(timingId);
+            if (drId.Length > 0 && !knownDr && !_brokenDestinationRates.Contains(drId))
             {
                 row.Error(1, $"unknown destination rate '{drId}' (not in {TariffCsvFiles.DestinationRatesFile})");
-                continue;
             }
-            if (timingId.Length > 0 && !timings.ContainsKey(timingId) && !TariffConventions.IsAlwaysTiming(timingId))
+            if (timingId.Length > 0 && !knownTiming && !_brokenTimings.Contains(timingId))
             {
                 row.Error(2, $"unknown timing '{timingId}' (not in {TariffCsvFiles.TimingsFile})");
-                continue;
             }
-            if (id.Length == 0 || drId.Length == 0 || timingId.Length == 0 || weight is null)
+            if (id.Length == 0 || !knownDr || !knownTiming || weight is null)
             {
+                _brokenPlans.Add(id);
                 continue;
             }
             if (!result.TryGetValue(id, out var entries))
@@ -290,7 +302,7 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
     private List<RatingProfileRow> ReadProfiles(string text, Dictionary<string, List<Located<RatingPlanEntry>>> planRows, DateTimeZone zone)
     {
         var result = new List<RatingProfileRow>();
-        foreach (var row in CsvRows.Read(TariffCsvFiles.RatingProfilesFile, text, TariffCsv.RatingProfileColumns, 5, _errors))
+        foreach (var row in CsvRows.Read(TariffCsvFiles.RatingProfilesFile, text, TariffCsv.RatingProfileColumns, 5, _errors, []))
         {
             var category = row.Text(1);
             if (category != "call")
@@ -302,7 +314,8 @@ internal sealed class TariffCsvImporter(TariffImportOptions options)
             var activation = row.Parse<Instant>(3, (string t, out string? e) => CsvValues.Activation(t, zone, out e));
             var planId = row.Required(4);
             var fallback = row.Text(5);
-            if (planId.Length > 0 && !planRows.ContainsKey(planId) && options.KnownPlanIds?.Contains(planId) != true)
+            if (planId.Length > 0 && !planRows.ContainsKey(planId) && !_brokenPlans.Contains(planId)
+                && options.KnownPlanIds?.Contains(planId) != true)
             {
                 row.Error(4, $"unknown rating plan '{planId}' (not in {TariffCsvFiles.RatingPlansFile})");
                 continue;
