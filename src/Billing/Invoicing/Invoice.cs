@@ -57,7 +57,7 @@ public sealed record CreditDebitNote(
 /// charges of its calls and rounds the sum once with <see cref="RoundingRule.Cents"/> (half away from zero, 2
 /// decimals); subtotal = sum of lines; tax = subtotal * rate, rounded the same way; total = subtotal + tax.
 /// </summary>
-public static class Invoicing
+public static class Invoices
 {
     /// <summary>
     /// Lines per destination for the calls that started in <paramref name="period"/>. A call appearing twice (a
