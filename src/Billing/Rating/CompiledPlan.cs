@@ -222,31 +222,15 @@ internal sealed class CompiledPlan
                 break;
             }
         }
-        changesAt = FirstInstantAfter(nextLocal, at);
+        // Map the local boundary with the offset in force now. If the offset changes before it, the change itself
+        // comes first and is a boundary: the next step re-reads the wall clock (this handles skipped and repeated
+        // local times without ZoneLocalMapping, which allocates).
         var interval = Zone.GetZoneInterval(at);
+        changesAt = nextLocal.WithOffset(interval.WallOffset).ToInstant();
         if (interval.HasEnd && interval.End < changesAt)
         {
             changesAt = interval.End;
         }
         return selected;
-    }
-
-    /// <summary>
-    /// Maps a local boundary to the instant it happens after <paramref name="after"/>: a skipped local time (spring
-    /// forward) happens when the gap ends; a repeated one (fall back) at its first occurrence still to come.
-    /// </summary>
-    private Instant FirstInstantAfter(LocalDateTime local, Instant after)
-    {
-        var mapping = Zone.MapLocal(local);
-        switch (mapping.Count)
-        {
-            case 0:
-                return mapping.LateInterval.Start;
-            case 1:
-                return mapping.Single().ToInstant();
-            default:
-                var early = mapping.First().ToInstant();
-                return early > after ? early : mapping.Last().ToInstant();
-        }
     }
 }

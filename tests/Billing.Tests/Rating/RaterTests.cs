@@ -263,3 +263,18 @@ public class RaterTests
             .ShouldBeOfType<NoRate>().Reason.ShouldBe(NoRateReason.NoTariffPlan);
     }
 }
+
+public class RatingReportTests
+{
+    [Fact]
+    public void Describes_parts_and_refusals()
+    {
+        var book = Books.Default(Books.Demo());
+        var text = RatingReport.Describe(Rater.Rate(book, "acc-1", "447700900123", Books.Utc(2026, 3, 25, 12, 0), Duration.FromSeconds(90)));
+        text.ShouldContain("0.15 EUR");
+        text.ShouldContain("1 x 60s = 60s billed at 0.10/60s");
+        text.ShouldContain("30 x 1s = 30s billed");
+        RatingReport.Describe(Rater.Rate(book, "acc-1", "1", Books.Utc(2026, 3, 25, 12, 0), Duration.FromSeconds(90)))
+            .ShouldStartWith("refused: NoDestination");
+    }
+}
