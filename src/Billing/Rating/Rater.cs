@@ -145,14 +145,18 @@ public static class Rater
         switch (firstRate.MaxCostStrategy)
         {
             case MaxCostStrategy.Cap when availableBalance >= firstRate.MaxCost:
-                // Every duration costs at most the cap, which is affordable.
-                var atCeiling = Rate(book, accountId, e164Destination, start, Duration.FromMilliseconds(ceilingMs)) as RatedCall;
-                return new MaxDurationResult(Duration.FromMilliseconds(ceilingMs), atCeiling?.Total ?? 0m, plan.Currency, MaxDurationLimit.Ceiling, null);
-            case MaxCostStrategy.Disconnect when firstRate.MaxCost < availableBalance:
+                // Every duration costs at most the cap, which is affordable: only the ceiling limits the grant.
+                limit = decimal.MaxValue / 4;
+                break;
+            case MaxCostStrategy.Disconnect when firstRate.MaxCost <= availableBalance:
                 limit = firstRate.MaxCost;
                 limitedBy = MaxDurationLimit.MaxCost;
                 break;
         }
+
+        // With a cap, Rate's total is min(cost, cap).
+        decimal Charged(decimal cost) =>
+            firstRate.MaxCostStrategy == MaxCostStrategy.Cap ? Math.Min(cost, firstRate.MaxCost) : cost;
 
         var connectFee = firstRate.Rounding.Apply(firstRate.ConnectFee);
         if (ceilingMs == 0 || connectFee > limit)
@@ -161,7 +165,7 @@ public static class Rater
         }
         if (firstRate.MinimumMs > 0
             && Rate(book, accountId, e164Destination, start, Duration.FromMilliseconds(firstRate.MinimumMs)) is RatedCall atMinimum
-            && atMinimum.Total > limit)
+            && (atMinimum.Total > limit || (firstRate.MaxCostStrategy == MaxCostStrategy.Disconnect && atMinimum.MaxCostReached)))
         {
             return new MaxDurationResult(Duration.Zero, 0m, plan.Currency, limitedBy, null);
         }
@@ -175,7 +179,7 @@ public static class Rater
         {
             if (!Step(plan, node, start, pos, ceilingMs, out var binding, out var slot, out var count, out var increment))
             {
-                return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, MaxDurationLimit.RateEnds, null);
+                return new MaxDurationResult(Duration.FromMilliseconds(pos), Charged(pos == 0 ? 0m : committed + partCost), plan.Currency, MaxDurationLimit.RateEnds, null);
             }
             if (!ReferenceEquals(binding, current) || slot != currentSlot)
             {
@@ -218,10 +222,10 @@ public static class Rater
             if (lo < count)
             {
                 // Nothing granted costs nothing: the connect fee is only due on an answered call.
-                return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, limitedBy, null);
+                return new MaxDurationResult(Duration.FromMilliseconds(pos), Charged(pos == 0 ? 0m : committed + partCost), plan.Currency, limitedBy, null);
             }
         }
-        return new MaxDurationResult(Duration.FromMilliseconds(pos), pos == 0 ? 0m : committed + partCost, plan.Currency, MaxDurationLimit.Ceiling, null);
+        return new MaxDurationResult(Duration.FromMilliseconds(pos), Charged(pos == 0 ? 0m : committed + partCost), plan.Currency, MaxDurationLimit.Ceiling, null);
     }
 
     /// <summary>

@@ -35,17 +35,22 @@ public class RaterProperties
             Gen.OneOf(0, 0, 10, 45),                       // minimum seconds
             Gen.Int[0, 365 * 24 * 3600 - 1],                    // start offset in 2026
             Gen.Int[0, 7200],                                   // duration seconds
-            Gen.Int[0, 2000].Select(i => i / 100m))             // balance 0 .. 20.00
-        .Select((peak, off, method, decimals, minimum, startOffset, seconds, balance) =>
+            Gen.Select(
+                Gen.Int[0, 2000].Select(i => i / 100m),         // balance 0 .. 20.00
+                Gen.Enum<MaxCostStrategy>(),                    // None: no max cost
+                Gen.Int[1, 1000].Select(i => i / 100m)))        // max cost
+        .Select((peak, off, method, decimals, minimum, startOffset, seconds, money) =>
         {
+            var (balance, strategy, maxCost) = money;
+            var max = strategy == MaxCostStrategy.None ? 0m : maxCost;
             var plan = new PlanBuilder(zone: "Europe/Amsterdam")
                 .Destination("NL", "31").Rate("PEAK", peak).Rate("OFF", off)
-                .DestinationRate("DR_PEAK", "NL", "PEAK", method, decimals, minimumSeconds: minimum)
-                .DestinationRate("DR_OFF", "NL", "OFF", method, decimals, minimumSeconds: minimum)
+                .DestinationRate("DR_PEAK", "NL", "PEAK", method, decimals, max, strategy, minimum)
+                .DestinationRate("DR_OFF", "NL", "OFF", method, decimals, max, strategy, minimum)
                 .Timing("T_PEAK", "1;2;3;4;5", "08:00:00").Timing("T_OFF", "", "00:00:00")
                 .Entry("DR_PEAK", "T_PEAK").Entry("DR_OFF", "T_OFF")
                 .Build();
-            var describe = $"peak={Describe(peak)} off={Describe(off)} {method}/{decimals} min={minimum}s";
+            var describe = $"peak={Describe(peak)} off={Describe(off)} {method}/{decimals} min={minimum}s max={max} {strategy}";
             return new Scenario(Books.Default(plan), Books.Utc(2026, 1, 1, 0, 0).Plus(Duration.FromSeconds(startOffset)),
                 Duration.FromSeconds(seconds), balance, describe);
         });
@@ -66,7 +71,11 @@ public class RaterProperties
             call.Billed.ShouldBeGreaterThanOrEqualTo(s.Duration);
             foreach (var p in call.Parts)
             {
-                p.Cost.ShouldBe(p.ConnectFee + p.UsageCost); // no max cost in these plans
+                if (!p.MaxCostApplied)
+                {
+                    p.Cost.ShouldBe(p.ConnectFee + p.UsageCost);
+                }
+                p.Cost.ShouldBeGreaterThanOrEqualTo(0m);
                 p.UsageCost.ShouldBe(p.Rounding.Apply(p.UnroundedCost));
                 p.Billed.ShouldBe(p.Increment * p.Increments);
             }
@@ -75,6 +84,17 @@ public class RaterProperties
                 call.Total.ShouldBe(0m);
             }
         }, iter: 2000);
+
+    [Fact]
+    public void Max_cost_reached_is_shown_on_a_part() =>
+        GenScenario.Sample(s =>
+        {
+            var call = Rate(s, s.Duration);
+            if (call.MaxCostReached)
+            {
+                call.Parts.ShouldContain(p => p.MaxCostApplied);
+            }
+        }, iter: 500);
 
     [Fact]
     public void Cost_never_decreases_with_duration() =>
@@ -91,20 +111,29 @@ public class RaterProperties
             max.Refusal.ShouldBeNull();
             var atMax = Rate(s, max.Duration);
             atMax.Total.ShouldBeLessThanOrEqualTo(s.Balance);
-            atMax.Total.ShouldBe(max.Cost);
+            atMax.Total.ShouldBe(max.Cost, $"{max} {RatingReport.Describe(atMax)}");
             if (max.Duration > Duration.Zero)
             {
-                atMax.Billed.ShouldBe(max.Duration); // whole increments
+                atMax.Billed.ShouldBe(max.Duration, $"{max} {RatingReport.Describe(atMax)}"); // whole increments
             }
-            if (max.LimitedBy == MaxDurationLimit.Balance)
+            // 1 ms more bills the next whole increment
+            var oneMore = Rate(s, max.Duration + Duration.FromMilliseconds(1));
+            switch (max.LimitedBy)
             {
-                // 1 ms more bills the next whole increment
-                Rate(s, max.Duration + Duration.FromMilliseconds(1)).Total.ShouldBeGreaterThan(s.Balance);
-            }
-            else
-            {
-                max.LimitedBy.ShouldBe(MaxDurationLimit.Ceiling);
-                max.Duration.ShouldBe(Rater.DefaultCeiling);
+                case MaxDurationLimit.Balance:
+                    oneMore.Total.ShouldBeGreaterThan(s.Balance);
+                    break;
+                case MaxDurationLimit.MaxCost:
+                    // strategy disconnect: the next increment would pass the maximum cost
+                    atMax.MaxCostReached.ShouldBeFalse();
+                    oneMore.MaxCostReached.ShouldBeTrue();
+                    break;
+                default:
+                    // whole increments up to the ceiling
+                    max.LimitedBy.ShouldBe(MaxDurationLimit.Ceiling);
+                    max.Duration.ShouldBeLessThanOrEqualTo(Rater.DefaultCeiling);
+                    oneMore.Billed.ShouldBeGreaterThan(Rater.DefaultCeiling);
+                    break;
             }
         }, iter: 1000);
 }
