@@ -61,6 +61,16 @@ public class PeriodTests
     }
 
     [Fact]
+    public void Call_starting_exactly_at_the_boundary_is_one_part()
+    {
+        // Wed 08:00:00 CET sharp, 60s: all peak, 60/60*0.10 = 0.10; ending exactly at 08:00 is all off-peak.
+        Rated(WeekPlan(), Books.Local(Ams, 2026, 3, 25, 8, 0), 60).Parts.Single().TimingId.ShouldBe("T_PEAK");
+        var before = Rated(WeekPlan(), Books.Local(Ams, 2026, 3, 25, 7, 59), 60);
+        before.Parts.Single().TimingId.ShouldBe("T_MORNING");
+        before.Total.ShouldBe(0.02m);
+    }
+
+    [Fact]
     public void Evening_and_weekend_boundaries()
     {
         // Fri 2026-03-27 23:59:00 CET, 120s: 60s evening (0.02/min) = 0.02, then Saturday 60s weekend (0.01/min) = 0.01.

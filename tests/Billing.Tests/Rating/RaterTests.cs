@@ -65,6 +65,17 @@ public class RaterTests
     public void Demo_nl_per_second(int seconds, decimal expected) =>
         Rated(Books.Default(Books.Demo()), "31201234567", Noon, seconds).Total.ShouldBe(expected);
 
+    [Fact]
+    public void Sub_second_durations_bill_the_started_increment()
+    {
+        // +31 1/1: 90.5s real -> 91 increments of 1s -> 91/60*0.02 = 0.030333.. -> up 4 decimals 0.0304
+        var call = Rater.Rate(Books.Default(Books.Demo()), "acc-1", "31201234567", Noon, Duration.FromMilliseconds(90_500))
+            .ShouldBeOfType<RatedCall>();
+        call.Total.ShouldBe(0.0304m);
+        call.Parts[0].Actual.ShouldBe(Duration.FromMilliseconds(90_500));
+        call.Billed.ShouldBe(Duration.FromSeconds(91));
+    }
+
     // ---- increments and groups ---------------------------------------------------------------------
 
     [Fact]
