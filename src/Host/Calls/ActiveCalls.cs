@@ -4,7 +4,7 @@ using NodaTime;
 namespace CallControl.Host.Calls;
 
 /// <summary>A dialog the controller has routed and not yet seen end.</summary>
-public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null);
+public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null, Duration? MaxDuration = null);
 
 /// <summary>
 /// The open dialogs of this controller. Per-PBX counts are derived from this set on demand, so they

@@ -9,14 +9,16 @@ using NodaTime;
 namespace CallControl.Host.Calls;
 
 /// <summary>
-/// Where the SIP stack meets the domain: routes each new INVITE with the live routing table, records
-/// every step of the call as events through the group-commit writer, and only then lets the proxy go on
-/// (write-ahead, DESIGN.md rule 2).
+/// Where the SIP stack meets the domain: routes each new INVITE with the live routing table, lets
+/// the call guards (limits, credit) admit it, records every step of the call as events through the
+/// group-commit writer, and only then lets the proxy go on (write-ahead, DESIGN.md rule 2).
 /// </summary>
 public sealed class CallPolicy(
-    LiveRoutingTable routing, GroupCommitWriter writer, ActiveCalls calls, IClock clock, ILogger<CallPolicy> logger) : IProxyPolicy
+    LiveRoutingTable routing, GroupCommitWriter writer, ActiveCalls calls, IEnumerable<ICallGuard> guards,
+    IClock clock, ILogger<CallPolicy> logger) : IProxyPolicy
 {
     public static readonly TimeSpan StoreDownRetryAfter = TimeSpan.FromSeconds(30);
+    private readonly ICallGuard[] _guards = guards.ToArray();
 
     public async ValueTask<RouteDecision> RouteAsync(InviteRequest invite, CancellationToken ct)
     {
@@ -41,19 +43,10 @@ public sealed class CallPolicy(
                     var pbx = routed.Pbx;
                     var target = new ForwardTarget($"sip:{routed.Destination}@{FormatHost(pbx.Address)}:{pbx.Port}",
                         new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)));
-                    calls.Open(new OpenCall(key, pbxId, pbx.PbxId, now));
-                    try
-                    {
-                        await writer.AppendAsync(key, AppendKind.NewCall, received,
-                            new CallRouted(key, routed.Destination, "pbx", pbx.PbxId, pbx.TenantId, target.RequestUri,
-                                target.Destination.ToString(), routed.Reason, routed.Candidates, now));
-                    }
-                    catch
-                    {
-                        calls.Close(key);
-                        throw;
-                    }
-                    return new ForwardInvite([target]);
+                    var routedEvent = new CallRouted(key, routed.Destination, "pbx", pbx.PbxId, pbx.TenantId, target.RequestUri,
+                        target.Destination.ToString(), routed.Reason, routed.Candidates, now);
+                    return await AdmitAndForwardAsync(new NewCall(key, invite, routed, IsEmergency: false, now),
+                        new OpenCall(key, pbxId, pbx.PbxId, now), [received, routedEvent], [target]);
                 }
                 case CallRefused refused:
                     await writer.AppendAsync(key, AppendKind.NewCall, received,
@@ -70,6 +63,41 @@ public sealed class CallPolicy(
         }
     }
 
+    /// <summary>Runs the guards in order; a refusal releases what the guards before it reserved. Then the
+    /// call's events and the guards' events are committed together, and only then is the call forwarded.</summary>
+    private async Task<RouteDecision> AdmitAndForwardAsync(NewCall call, OpenCall open, object[] callEvents, IReadOnlyList<ForwardTarget> targets)
+    {
+        var extra = new List<StreamEvent>();
+        Duration? maxDuration = null;
+        for (var i = 0; i < _guards.Length; i++)
+        {
+            var decision = _guards[i].Admit(call);
+            extra.AddRange(decision.Events);
+            if (decision is GuardRefuses refused)
+            {
+                for (var j = i - 1; j >= 0; j--) extra.AddRange(_guards[j].Release(call.CallKey, Duration.Zero, call.Now));
+                var rejected = new CallRejected(call.CallKey, refused.StatusCode, refused.Reason,
+                    call.Route.Candidates, call.Now);
+                await AppendAllAsync(call.CallKey, AppendKind.NewCall, [callEvents[0], rejected], extra);
+                return new RejectInvite(refused.StatusCode, refused.Reason, refused.RetryAfter);
+            }
+            if (decision is GuardAdmits { MaxDuration: { } limit } && (maxDuration is null || limit < maxDuration)) maxDuration = limit;
+        }
+
+        calls.Open(open with { MaxDuration = maxDuration });
+        try
+        {
+            await AppendAllAsync(call.CallKey, AppendKind.NewCall, callEvents, extra);
+        }
+        catch
+        {
+            calls.Close(call.CallKey);
+            foreach (var guard in _guards) guard.Release(call.CallKey, Duration.Zero, call.Now);
+            throw;
+        }
+        return new ForwardInvite(targets);
+    }
+
     public async ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
@@ -82,19 +110,29 @@ public sealed class CallPolicy(
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();
         calls.Answer(streamKey, now);
-        await writer.AppendAsync(streamKey, AppendKind.InProgress, new CallAnswered(streamKey, targetIndex, now));
+        var extra = new List<StreamEvent>();
+        foreach (var guard in _guards) extra.AddRange(guard.Answered(streamKey, answerBody, now));
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now)], extra);
+    }
+
+    public async ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody)
+    {
+        var streamKey = CallStreams.Key(key.CallId, key.FromTag);
+        var now = clock.GetCurrentInstant();
+        var extra = new List<StreamEvent>();
+        foreach (var guard in _guards) extra.AddRange(guard.Reinvited(streamKey, offerBody, answerBody, now));
+        if (extra.Count > 0) await AppendAllAsync(streamKey, AppendKind.InProgress, [], extra);
     }
 
     public async ValueTask OnFailedAsync(DialogKey key, int statusCode, string reason, DialogParty endedBy)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
-        if (calls.Close(streamKey) is null)
-        {
-            logger.LogWarning("Failure reported for call {CallKey} that is not open; ignored", streamKey);
-            return;
-        }
-        await writer.AppendAsync(streamKey, AppendKind.InProgress,
-            new CallFailed(streamKey, statusCode, reason, PartyName(endedBy), clock.GetCurrentInstant()));
+        // Also reported after a RejectInvite: such a call was never opened and is already recorded.
+        if (calls.Close(streamKey) is null) return;
+        var now = clock.GetCurrentInstant();
+        var extra = new List<StreamEvent>();
+        foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, Duration.Zero, now));
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallFailed(streamKey, statusCode, reason, PartyName(endedBy), now)], extra);
     }
 
     public async ValueTask OnEndedAsync(DialogKey key, DialogParty endedBy, string reason)
@@ -106,8 +144,22 @@ public sealed class CallPolicy(
             logger.LogWarning("End reported for call {CallKey} that is not open; ignored", streamKey);
             return;
         }
-        var duration = call.AnsweredAt is { } answered ? now - answered : Duration.Zero;
-        await writer.AppendAsync(streamKey, AppendKind.InProgress, new CallEnded(streamKey, PartyName(endedBy), reason, duration, now));
+        var talk = call.AnsweredAt is { } answered ? now - answered : Duration.Zero;
+        var extra = new List<StreamEvent>();
+        foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, talk, now));
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, PartyName(endedBy), reason, talk, now)], extra);
+    }
+
+    /// <summary>Appends the call's events and the guards' events; all go into the same group commit.</summary>
+    private Task AppendAllAsync(string callKey, AppendKind kind, object[] callEvents, List<StreamEvent> extra)
+    {
+        var onCall = extra.Where(e => e.StreamKey == callKey).Select(e => e.Event);
+        var all = callEvents.Concat(onCall).ToArray();
+        var appends = new List<Task>(1 + extra.Count);
+        if (all.Length > 0) appends.Add(writer.AppendAsync(callKey, kind, all));
+        foreach (var group in extra.Where(e => e.StreamKey != callKey).GroupBy(e => e.StreamKey))
+            appends.Add(writer.AppendAsync(group.Key, kind, group.Select(e => e.Event).ToArray()));
+        return appends.Count == 1 ? appends[0] : Task.WhenAll(appends);
     }
 
     private static string PartyName(DialogParty party) => party switch

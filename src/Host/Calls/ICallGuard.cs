@@ -1,0 +1,48 @@
+using CallControl.Routing;
+using CallControl.Sip.Proxy;
+using NodaTime;
+
+namespace CallControl.Host.Calls;
+
+/// <summary>An event for a stream other than (or as well as) the call's own: an account, a PBX's usage.</summary>
+public sealed record StreamEvent(string StreamKey, object Event);
+
+/// <summary>A routed call asking to be let through.</summary>
+/// <param name="IsEmergency">Emergency calls bypass credit and limits (DESIGN.md rule 6); guards still count them.</param>
+public sealed record NewCall(string CallKey, InviteRequest Invite, RoutingResult Route, bool IsEmergency, Instant Now);
+
+/// <summary>A guard's answer: let the call through (maybe with a longest duration), or refuse it.</summary>
+public abstract record GuardDecision
+{
+    /// <summary>Events that record what the guard did (a reservation, a refusal and its reason).</summary>
+    public IReadOnlyList<StreamEvent> Events { get; init; } = [];
+}
+
+/// <param name="MaxDuration">The call must be ended this long after it is answered (prepaid credit); null: no limit.</param>
+public sealed record GuardAdmits(Duration? MaxDuration = null) : GuardDecision;
+
+/// <summary>Refuse the call with this SIP answer. <paramref name="Reason"/> names the limit and the value it hit.</summary>
+public sealed record GuardRefuses(int StatusCode, string Reason, TimeSpan? RetryAfter = null) : GuardDecision;
+
+/// <summary>
+/// A check every routed call passes before it is forwarded, in memory (no database on the SIP path,
+/// DESIGN.md rule 3): live limits, credit. What a guard reserves at <see cref="Admit"/> it must
+/// release at <see cref="Release"/>, which is called exactly once for every admitted call, however it
+/// ends (DESIGN.md rule 4); a duplicate release must change nothing.
+/// </summary>
+public interface ICallGuard
+{
+    string Name { get; }
+
+    GuardDecision Admit(NewCall call);
+
+    /// <summary>The callee answered (answer SDP in <paramref name="answerBody"/>); events to record.</summary>
+    IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now);
+
+    /// <summary>A re-INVITE's offer/answer changed the session.</summary>
+    IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now);
+
+    /// <summary>The call is over (ended, failed, refused by a later guard): release what it holds.
+    /// <paramref name="talk"/> is answer-to-end (zero when unanswered).</summary>
+    IReadOnlyList<StreamEvent> Release(string callKey, Duration talk, Instant now);
+}
