@@ -42,7 +42,11 @@ public class LiveUsageRegistryTests
         during.Scopes[ScopeId.Gateway("gw-1")].ActiveCalls.ShouldBe(10);
 
         // release every key, in parallel, twice, plus keys that were refused: only the ten admitted count
-        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 16 }, i => registry.Release($"call-{i % 200}"));
+        RunOnThreads(16, t =>
+        {
+            for (int i = t; i < 400; i += 16)
+                registry.Release($"call-{i % 200}");
+        });
 
         registry.OpenDialogCount.ShouldBe(0);
         var after = registry.Snapshot(now + Duration.FromSeconds(2));
@@ -60,9 +64,9 @@ public class LiveUsageRegistryTests
         var registry = new LiveUsageRegistry(limits);
         var now = Now;
         long maxSeenA = 0, maxSeenGw = 0;
-        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 16 }, t =>
+        RunOnThreads(16, t =>
         {
-            for (int i = 0; i < 500; i++)
+            for (int i = 0; i < 200; i++)
             {
                 var key = $"t{t}-{i}";
                 var target = i % 2 == 0 ? Gw : PbxB;
@@ -80,6 +84,15 @@ public class LiveUsageRegistryTests
         maxSeenGw.ShouldBeLessThanOrEqualTo(4);
         registry.OpenDialogCount.ShouldBe(0);
         registry.Snapshot(now).Scopes.Values.ShouldAllBe(u => u.ActiveCalls == 0 && u.ReservedKbps == 0);
+    }
+
+    /// <summary>Dedicated threads released together (the thread pool would ramp up too slowly to overlap them).</summary>
+    private static void RunOnThreads(int count, Action<int> body)
+    {
+        using var start = new Barrier(count);
+        var threads = Enumerable.Range(0, count).Select(t => new Thread(() => { start.SignalAndWait(); body(t); })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
     }
 
     private static void InterlockedMax(ref long target, long value)
