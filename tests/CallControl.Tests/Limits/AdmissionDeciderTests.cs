@@ -159,4 +159,22 @@ public class AdmissionDeciderTests
         var request = new AdmissionRequest(PbxA, Gw, 80);
         When(limits, usage, request).ShouldBe(When(limits, usage, request));
     }
+    [Fact]
+    public void Retarget_checks_only_the_legs_the_move_adds()
+    {
+        var limits = LimitsTable.Empty
+            .WithPbx("pbx-a", new LinkLimits(MaxCalls: 1))
+            .WithGateway("gw-2", new GatewayLimits(MaxChannels: 5));
+        var usage = Given((ScopeId.Pbx("pbx-a"), new ScopeUsage(1, 80, 1)), (ScopeId.Gateway("gw-1"), new ScopeUsage(1, 80, 1)),
+                          (ScopeId.Gateway("gw-2"), new ScopeUsage(5, 0, 0)));
+        var current = new AdmissionRequest(PbxA, Gw, 80);
+
+        AdmissionDecider.DecideRetarget(limits, usage, current, CallLink.Gateway("gw-3"), Now, AdmissionOptions.Default)
+            .ShouldBe(Admitted.Plain);
+        AdmissionDecider.DecideRetarget(limits, usage, current, CallLink.Gateway("gw-2"), Now, AdmissionOptions.Default)
+            .ShouldBeOfType<Refused>().Hit.Scope.ShouldBe(ScopeId.Gateway("gw-2"));
+        // moving onto pbx-a itself adds a pbx-a leg: checked
+        AdmissionDecider.DecideRetarget(limits, usage, current, PbxA, Now, AdmissionOptions.Default)
+            .ShouldBeOfType<Refused>().Hit.ShouldBe(new LimitHit(ScopeId.Pbx("pbx-a"), LinkSide.Source, LimitKind.Calls, 1, 1, 1));
+    }
 }

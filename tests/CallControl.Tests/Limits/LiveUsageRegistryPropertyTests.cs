@@ -13,7 +13,7 @@ namespace CallControl.Tests.Limits;
 /// </summary>
 public class LiveUsageRegistryPropertyTests
 {
-    private enum OpKind { Admit, Answer, Reinvite, Release, ReleaseAgain, ReleaseUnknown, Restart }
+    private enum OpKind { Admit, Answer, Reinvite, Retarget, Release, ReleaseAgain, ReleaseUnknown, Restart }
 
     private readonly record struct Op(OpKind Kind, int Call, int Source, int Target, int Kbps, bool Emergency, int AdvanceMs);
 
@@ -35,7 +35,7 @@ public class LiveUsageRegistryPropertyTests
 
     private static readonly Gen<Op> GenOp =
         Gen.Select(
-            Gen.Frequency((4, Gen.Const(OpKind.Admit)), (2, Gen.Const(OpKind.Answer)), (1, Gen.Const(OpKind.Reinvite)),
+            Gen.Frequency((4, Gen.Const(OpKind.Admit)), (2, Gen.Const(OpKind.Answer)), (1, Gen.Const(OpKind.Reinvite)), (1, Gen.Const(OpKind.Retarget)),
                           (2, Gen.Const(OpKind.Release)), (1, Gen.Const(OpKind.ReleaseAgain)), (1, Gen.Const(OpKind.ReleaseUnknown)),
                           (1, Gen.Const(OpKind.Restart))),
             Gen.Int[0, 9],
@@ -86,6 +86,18 @@ public class LiveUsageRegistryPropertyTests
                         {
                             settled.PreviousKbps.ShouldBe(model[key].Kbps);
                             model[key] = model[key] with { Kbps = op.Kbps };
+                        }
+                        break;
+
+                    case OpKind.Retarget:
+                        var beforeMove = registry.Snapshot(now);
+                        var moved = registry.TryRetarget(key, Links[op.Target], now);
+                        (moved is not null).ShouldBe(model.ContainsKey(key));
+                        if (moved is Admitted)
+                        {
+                            model[key] = model[key] with { Target = Links[op.Target] };
+                            if (!model[key].IsEmergency)
+                                AssertWithinLimits(registry.Snapshot(now), beforeMove);
                         }
                         break;
 

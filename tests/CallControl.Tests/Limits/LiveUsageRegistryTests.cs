@@ -224,4 +224,40 @@ public class LiveUsageRegistryTests
         registry.Release("hairpin");
         registry.Snapshot(Now + Duration.FromSeconds(1)).Scopes.ShouldBeEmpty();
     }
+    [Fact]
+    public void Gateway_failover_moves_the_reservation_and_checks_only_the_new_gateway()
+    {
+        var limits = LimitsTable.Empty
+            .WithPbx("pbx-a", new LinkLimits(MaxCalls: 1, MaxCallsPerSecond: 1))
+            .WithGateway("gw-2", new GatewayLimits(MaxChannels: 1));
+        var registry = new LiveUsageRegistry(limits);
+        registry.TryAdmit("c1", new AdmissionRequest(PbxA, Gw, 80), Now).IsAdmitted.ShouldBeTrue();
+
+        // pbx-a is at its call and cps limits, but the call already holds those: only gw-2 is checked
+        registry.TryRetarget("c1", CallLink.Gateway("gw-2"), Now).ShouldBe(Admitted.Plain);
+        var usage = registry.Snapshot(Now).Scopes;
+        usage[ScopeId.Gateway("gw-2")].ShouldBe(new ScopeUsage(1, 80, 1));
+        usage[ScopeId.Gateway("gw-1")].ShouldBe(new ScopeUsage(0, 0, 1));
+        usage[ScopeId.Pbx("pbx-a")].ShouldBe(new ScopeUsage(1, 80, 1));
+
+        // gw-2 full for a second call: refused, nothing moves
+        registry.TryAdmit("112", new AdmissionRequest(PbxB, Gw, 80, IsEmergency: true), Now).IsAdmitted.ShouldBeTrue();
+        var bypassed = registry.TryRetarget("112", CallLink.Gateway("gw-2"), Now).ShouldBeOfType<Admitted>();
+        bypassed.BypassedLimit!.Limit.ShouldBe(LimitKind.Channels); // emergency goes past it
+        registry.TryRetarget("unknown", CallLink.Gateway("gw-2"), Now).ShouldBeNull();
+
+        registry.Release("c1");
+        registry.Release("112");
+        registry.Snapshot(Now + Duration.FromSeconds(1)).Scopes.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Failover_to_a_full_gateway_is_refused_and_keeps_the_old_target()
+    {
+        var registry = new LiveUsageRegistry(LimitsTable.Empty.WithGateway("gw-2", new GatewayLimits(MaxChannels: 0)));
+        registry.TryAdmit("c1", new AdmissionRequest(PbxA, Gw, 80), Now);
+        var refused = registry.TryRetarget("c1", CallLink.Gateway("gw-2"), Now).ShouldBeOfType<Refused>();
+        refused.Hit.ShouldBe(new LimitHit(ScopeId.Gateway("gw-2"), LinkSide.Target, LimitKind.Channels, 0, 0, 1));
+        registry.OpenDialogs().ShouldHaveSingleItem().Target.ShouldBe(Gw);
+    }
 }

@@ -24,25 +24,64 @@ public static class AdmissionDecider
         int sourceCount = request.Source.CopyScopesTo(scopes);
         int count = sourceCount + request.Target.CopyScopesTo(scopes[sourceCount..]);
 
-        var hit = FirstHit(limits, usage, scopes[..count], sourceCount, request.EstimatedKbps, now);
+        var hit = FirstHit(limits, usage, scopes[..count], sourceCount, [], request.EstimatedKbps, now);
+        return Outcome(hit, request.IsEmergency, options);
+    }
+
+    /// <summary>
+    /// Gateway failover: the call (already admitted and counted in <paramref name="usage"/> with
+    /// <paramref name="current"/>'s target) moves to <paramref name="newTarget"/>. Only the legs the move adds are
+    /// checked (typically the new gateway's channels); scopes the call already holds are not checked again.
+    /// </summary>
+    public static AdmissionDecision DecideRetarget(
+        LimitsTable limits, IUsageView usage, AdmissionRequest current, CallLink newTarget, Instant now, AdmissionOptions options)
+    {
+        var heldBuffer = new ScopeBuffer();
+        Span<ScopeId> held = heldBuffer;
+        int heldSource = current.Source.CopyScopesTo(held);
+        int heldCount = heldSource + current.Target.CopyScopesTo(held[heldSource..]);
+
+        var buffer = new ScopeBuffer();
+        Span<ScopeId> scopes = buffer;
+        int sourceCount = current.Source.CopyScopesTo(scopes);
+        int count = sourceCount + newTarget.CopyScopesTo(scopes[sourceCount..]);
+
+        var hit = FirstHit(limits, usage, scopes[..count], sourceCount, held[..heldCount], current.EstimatedKbps, now);
+        return Outcome(hit, current.IsEmergency, options);
+    }
+
+    private static AdmissionDecision Outcome(LimitHit? hit, bool isEmergency, AdmissionOptions options)
+    {
         if (hit is null)
             return Admitted.Plain;
-        if (request.IsEmergency)
+        if (isEmergency)
             return new Admitted(hit);
         return new Refused(hit, options.AnswerFor(hit));
     }
 
+    /// <summary>How many more legs <paramref name="scope"/> gets: its count in the new set minus what is held.</summary>
+    internal static int AddedLegs(ReadOnlySpan<ScopeId> scopes, ReadOnlySpan<ScopeId> alreadyHeld, ScopeId scope)
+    {
+        int legs = 0;
+        foreach (var s in scopes)
+            if (s == scope) legs++;
+        foreach (var s in alreadyHeld)
+            if (s == scope) legs--;
+        return legs;
+    }
+
     private static LimitHit? FirstHit(
-        LimitsTable limits, IUsageView usage, ReadOnlySpan<ScopeId> scopes, int sourceCount, int kbps, Instant now)
+        LimitsTable limits, IUsageView usage, ReadOnlySpan<ScopeId> scopes, int sourceCount,
+        ReadOnlySpan<ScopeId> alreadyHeld, int kbps, Instant now)
     {
         for (int i = 0; i < scopes.Length; i++)
         {
             var scope = scopes[i];
             if (scopes[..i].Contains(scope))
                 continue; // already checked with all its legs
-            int legs = 0;
-            foreach (var s in scopes)
-                if (s == scope) legs++;
+            int legs = AddedLegs(scopes, alreadyHeld, scope);
+            if (legs <= 0)
+                continue;
             var side = i < sourceCount ? LinkSide.Source : LinkSide.Target;
             var used = usage.UsageOf(scope, now);
             var hit = scope.Kind switch

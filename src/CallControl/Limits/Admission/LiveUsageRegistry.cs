@@ -71,6 +71,42 @@ public sealed class LiveUsageRegistry
     }
 
     /// <summary>
+    /// Gateway failover: move an admitted call to another target, checking only what the move adds (the new
+    /// gateway's channels). When admitted the reservation moves and the new scopes count the call as a new call in
+    /// their window; when refused nothing changes. Returns null when the key is not open.
+    /// </summary>
+    public AdmissionDecision? TryRetarget(string callKey, CallLink newTarget, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(callKey);
+        lock (_gate)
+        {
+            if (!_open.TryGetValue(callKey, out var entry))
+                return null;
+            var current = new AdmissionRequest(entry.Source, entry.Target, entry.Kbps, entry.IsEmergency);
+            var decision = AdmissionDecider.DecideRetarget(_limits, _view, current, newTarget, now, _options);
+            if (decision is Refused)
+                return decision;
+
+            var moved = new Entry(entry.CallKey, entry.Source, newTarget, entry.Kbps, entry.IsEmergency, entry.AdmittedAt);
+            Apply(entry, -1, now, countAsNewCall: false);
+            _open[callKey] = moved;
+            Apply(moved, +1, now, countAsNewCall: false);
+            var windowStart = now - _options.CallsPerSecondWindow;
+            var newScopes = moved.Scopes;
+            for (int i = 0; i < newScopes.Length; i++)
+            {
+                if (newScopes[..i].Contains(newScopes[i]))
+                    continue;
+                var counter = _counters[newScopes[i]];
+                counter.Prune(windowStart);
+                for (int leg = AdmissionDecider.AddedLegs(newScopes, entry.Scopes, newScopes[i]); leg > 0; leg--)
+                    counter.Window.Enqueue(now);
+            }
+            return decision;
+        }
+    }
+
+    /// <summary>
     /// Set the call's reservation to <paramref name="newKbps"/> (answer negotiated a codec, or a re-INVITE
     /// changed it). Never refuses: a call in progress keeps going. Unknown keys change nothing.
     /// </summary>
@@ -180,20 +216,29 @@ public sealed class LiveUsageRegistry
         }
     }
 
-    /// <summary>The decider's view of the counters; only used under the lock.</summary>
+    /// <summary>
+    /// The decider's view of the counters; only used under the lock. Reading prunes admissions that fell out of
+    /// the window, so the count is O(1) instead of a walk over the window.
+    /// </summary>
     private sealed class CounterView(LiveUsageRegistry owner) : IUsageView
     {
-        public ScopeUsage UsageOf(ScopeId scope, Instant now) =>
-            owner._counters.TryGetValue(scope, out var counter)
-                ? counter.UsageAt(now - owner._options.CallsPerSecondWindow)
-                : ScopeUsage.None;
+        public ScopeUsage UsageOf(ScopeId scope, Instant now)
+        {
+            if (!owner._counters.TryGetValue(scope, out var counter))
+                return ScopeUsage.None;
+            counter.Prune(now - owner._options.CallsPerSecondWindow);
+            return new ScopeUsage(counter.Calls, counter.Kbps, counter.Window.Count);
+        }
     }
 
     private sealed class Counter
     {
         public int Calls;
         public long Kbps;
-        /// <summary>Admission instants, oldest first (when callers pass increasing instants).</summary>
+        /// <summary>
+        /// Admission instants in arrival order. Threads may pass instants a few microseconds out of order; an entry
+        /// is then pruned a little late, which can only over-count (the safe side).
+        /// </summary>
         public readonly Queue<Instant> Window = new();
 
         public void Prune(Instant windowStart)
