@@ -20,7 +20,7 @@ public class SdpParserTests
     {
         var sdp = ParseOk(SdpSamples.AsteriskOffer);
 
-        sdp.Connection.ShouldBe(new SdpConnection(SdpAddressType.Ip4, "127.0.0.11"));
+        sdp.Connection.ShouldBe(new SdpConnection(SdpAddressType.Ip4, "127.0.0.11", System.Net.IPAddress.Parse("127.0.0.11")));
         var audio = sdp.Media.ShouldHaveSingleItem();
         audio.Media.ShouldBe("audio");
         audio.Port.ShouldBe(49170);

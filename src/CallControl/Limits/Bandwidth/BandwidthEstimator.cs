@@ -104,27 +104,40 @@ public sealed class BandwidthEstimator
         if (!IsAudioRtp(media))
             return FromBandwidthLines(index, media, null, media.Bandwidth, offer.Bandwidth, overhead);
 
-        StreamBandwidth? worst = null;
+        // Track the worst candidate in locals; only the winner becomes a StreamBandwidth.
+        var worstBasis = StreamBasis.UnknownDefault;
+        int worstKbps = -1;
+        int? worstPtime = null;
+        CodecSpec? worstCodec = null;
+        int worstPt = -1;
         foreach (int pt in media.PayloadTypes)
         {
             var rtpMap = media.RtpMapFor(pt);
             var fmtp = media.FmtpFor(pt);
             var codec = _table.Find(pt, rtpMap, fmtp);
-            StreamBandwidth candidate;
             if (codec is null)
-                candidate = FromBandwidthLines(index, media, LabelOf(pt, rtpMap), media.Bandwidth, offer.Bandwidth, overhead);
+            {
+                var fallback = FromBandwidthLines(index, media, null, media.Bandwidth, offer.Bandwidth, overhead);
+                if (fallback.Kbps > worstKbps || worstBasis == StreamBasis.NotCounted)
+                    (worstBasis, worstKbps, worstPtime, worstCodec, worstPt) = (fallback.Basis, fallback.Kbps, null, null, pt);
+            }
             else if (!codec.Counted)
-                candidate = new StreamBandwidth(index, media.Media, StreamBasis.NotCounted, null, null, 0);
+            {
+                if (worstKbps < 0)
+                    (worstBasis, worstKbps, worstPtime, worstCodec, worstPt) = (StreamBasis.NotCounted, 0, null, null, -1);
+            }
             else
             {
                 int ptime = PtimeOf(media, codec);
-                candidate = new StreamBandwidth(index, media.Media, StreamBasis.CodecTable, codec.Label, ptime,
-                    codec.KbpsAt(ptime, overhead, BitrateOf(codec, fmtp)));
+                int kbps = codec.KbpsAt(ptime, overhead, BitrateOf(codec, fmtp));
+                if (kbps > worstKbps || worstBasis == StreamBasis.NotCounted)
+                    (worstBasis, worstKbps, worstPtime, worstCodec, worstPt) = (StreamBasis.CodecTable, kbps, ptime, codec, pt);
             }
-            if (worst is null || candidate.Kbps > worst.Kbps || (worst.Basis == StreamBasis.NotCounted && candidate.Basis != StreamBasis.NotCounted))
-                worst = candidate;
         }
-        return worst ?? new StreamBandwidth(index, media.Media, StreamBasis.UnknownDefault, null, null, _options.UnknownCodecKbps);
+        if (worstKbps < 0)
+            return new StreamBandwidth(index, media.Media, StreamBasis.UnknownDefault, null, null, _options.UnknownCodecKbps);
+        string? label = worstCodec?.Label ?? (worstPt >= 0 ? LabelOf(worstPt, media.RtpMapFor(worstPt)) : null);
+        return new StreamBandwidth(index, media.Media, worstBasis, label, worstPtime, worstKbps);
     }
 
     private StreamBandwidth AnsweredStream(SessionDescription offer, SessionDescription answer, int index)

@@ -128,8 +128,9 @@ public static class SdpParser
         if (address.IsEmpty || !IsPrintableAscii(address))
             return false;
         var text = Encoding.ASCII.GetString(address);
-        connection = new SdpConnection(type, text);
-        if (connection.Ip is { } ip)
+        var parsedIp = System.Net.IPAddress.TryParse(address, out var literal) ? literal : null;
+        connection = new SdpConnection(type, text, parsedIp);
+        if (parsedIp is { } ip)
         {
             bool isV6 = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
             if (isV6 != (type == SdpAddressType.Ip6))
@@ -216,14 +217,16 @@ public static class SdpParser
         private readonly int _portCount;
         private readonly string _protocol;
         private readonly List<string> _formats;
+        private readonly List<int> _payloadTypes;
         private readonly List<SdpRtpMap> _rtpMaps = [];
         private readonly List<SdpFmtp> _fmtps = [];
         private int? _ptime;
         private int? _maxPtime;
         private double? _maxPacketRate;
 
-        private MediaBuilder(string media, int port, int portCount, string protocol, List<string> formats)
+        private MediaBuilder(string media, int port, int portCount, string protocol, List<string> formats, List<int> payloadTypes)
         {
+            _payloadTypes = payloadTypes;
             _media = media;
             _port = port;
             _portCount = portCount;
@@ -258,20 +261,29 @@ public static class SdpParser
             var protocol = Intern(proto, KnownProtocols);
             bool isRtp = protocol.Contains("RTP/", StringComparison.OrdinalIgnoreCase);
             var formats = new List<string>(4);
+            var payloadTypes = new List<int>(isRtp ? 4 : 0);
             while (NextToken(ref value, out var format))
             {
                 if (formats.Count == MaxFormatsPerMedia)
                     return SdpRejectReason.TooManyFormats;
                 if (!IsPrintableAscii(format))
                     return SdpRejectReason.MalformedMedia;
-                if (isRtp && (!TryParseDigits(format, 3, out long pt) || pt > 127))
-                    return SdpRejectReason.MalformedMedia;
-                formats.Add(isRtp ? PayloadTypeText(format) : Encoding.ASCII.GetString(format));
+                if (isRtp)
+                {
+                    if (!TryParseDigits(format, 3, out long pt) || pt > 127)
+                        return SdpRejectReason.MalformedMedia;
+                    payloadTypes.Add((int)pt);
+                    formats.Add(PayloadTypeTexts[pt]); // canonical text: "08" and "8" are the same type
+                }
+                else
+                {
+                    formats.Add(Encoding.ASCII.GetString(format));
+                }
             }
             if (formats.Count == 0)
                 return SdpRejectReason.MalformedMedia; // RFC 4566: at least one format
 
-            builder = new MediaBuilder(Intern(media, KnownMedia), (int)port, portCount, protocol, formats);
+            builder = new MediaBuilder(Intern(media, KnownMedia), (int)port, portCount, protocol, formats, payloadTypes);
             return SdpRejectReason.None;
         }
 
@@ -288,7 +300,7 @@ public static class SdpParser
         }
 
         public SdpMedia Build() => new(
-            _media, _port, _portCount, _protocol, _formats, _rtpMaps, _fmtps,
+            _media, _port, _portCount, _protocol, _formats, _payloadTypes, _rtpMaps, _fmtps,
             _ptime, _maxPtime, _maxPacketRate, Bandwidth, Direction, Connection);
 
         private void AddRtpMap(ReadOnlySpan<byte> value)
@@ -315,7 +327,7 @@ public static class SdpParser
             if (!TryParseDigits(clockAndChannels, 7, out long clock) || clock == 0)
                 return;
             if (_rtpMaps.Count < MaxFormatsPerMedia)
-                _rtpMaps.Add(new SdpRtpMap((int)pt, Encoding.ASCII.GetString(name), (int)clock, channels));
+                _rtpMaps.Add(new SdpRtpMap((int)pt, Intern(name, KnownEncodings), (int)clock, channels));
         }
 
         private void AddFmtp(ReadOnlySpan<byte> value)
@@ -338,15 +350,10 @@ public static class SdpParser
         }
 
         private static readonly string[] KnownMedia = ["audio", "video", "image", "application", "text", "message"];
+        private static readonly string[] KnownEncodings =
+            ["PCMU", "PCMA", "G722", "G729", "GSM", "G723", "iLBC", "opus", "telephone-event", "CN", "H264", "VP8", "G726-32", "speex"];
         private static readonly string[] KnownProtocols = ["RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", "udptl", "TCP/MSRP"];
         private static readonly string[] PayloadTypeTexts = Enumerable.Range(0, 128).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
-        private static string PayloadTypeText(ReadOnlySpan<byte> digits)
-        {
-            TryParseDigits(digits, 3, out long pt);
-            // "08" is a valid token but not canonical; keep the canonical text so lookups agree
-            return PayloadTypeTexts[pt];
-        }
 
         private static string Intern(ReadOnlySpan<byte> token, string[] known)
         {

@@ -4,11 +4,11 @@ namespace CallControl.Limits;
 
 public enum SdpAddressType { Ip4, Ip6 }
 
-/// <summary>A <c>c=IN IP4|IP6 address[/ttl][/n]</c> line. <see cref="Address"/> may be a host name (RFC 4566 allows it).</summary>
-public sealed record SdpConnection(SdpAddressType AddressType, string Address)
+/// <summary>A <c>c=IN IP4|IP6 address[/ttl][/n]</c> line.</summary>
+/// <param name="Address">As written, without a multicast /ttl suffix; may be a host name (RFC 4566 allows it).</param>
+/// <param name="Ip">The address as an IP, or null when it is a host name.</param>
+public sealed record SdpConnection(SdpAddressType AddressType, string Address, IPAddress? Ip)
 {
-    /// <summary>The address as an IP, or null when it is a host name.</summary>
-    public IPAddress? Ip => IPAddress.TryParse(Address, out var ip) ? ip : null;
 
     /// <summary>RFC 2543 style hold: <c>c=IN IP4 0.0.0.0</c>.</summary>
     public bool IsUnspecified => Ip is { } ip && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any));
@@ -46,7 +46,8 @@ public sealed record SdpFmtp(int PayloadType, string Parameters)
 /// <summary>One <c>m=</c> section.</summary>
 /// <param name="Media">audio, video, image, application, text ...</param>
 /// <param name="Port">0 means the stream is disabled (RFC 3264 §6).</param>
-/// <param name="Formats">Format tokens of the m= line; for RTP profiles, payload type numbers.</param>
+/// <param name="Formats">Format tokens of the m= line as written.</param>
+/// <param name="PayloadTypes">For RTP profiles the formats as payload type numbers, in preference order; empty otherwise.</param>
 /// <param name="Direction">Direction attribute at media level, null when not given.</param>
 /// <param name="Connection">Media-level c= line, null when not given.</param>
 public sealed record SdpMedia(
@@ -55,6 +56,7 @@ public sealed record SdpMedia(
     int PortCount,
     string Protocol,
     IReadOnlyList<string> Formats,
+    IReadOnlyList<int> PayloadTypes,
     IReadOnlyList<SdpRtpMap> RtpMaps,
     IReadOnlyList<SdpFmtp> Fmtps,
     int? PtimeMs,
@@ -71,16 +73,6 @@ public sealed record SdpMedia(
 
     /// <summary>SRTP profiles carry an authentication tag on every packet.</summary>
     public bool IsSrtp => Protocol.Contains("SAVP", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Payload types of an RTP m= line, in offer/answer preference order.</summary>
-    public IEnumerable<int> PayloadTypes
-    {
-        get
-        {
-            foreach (var format in Formats)
-                if (int.TryParse(format, out int pt)) yield return pt;
-        }
-    }
 
     public SdpRtpMap? RtpMapFor(int payloadType)
     {
