@@ -1,5 +1,8 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CallControl.Limits;
 using NodaTime;
 
@@ -10,9 +13,19 @@ namespace CallControl.Benchmarks.Limits;
 /// Baseline is the bare registry round trip (TryAdmit + Release) on a PBX -> gateway call with limits on every scope.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(warmupCount: 3, iterationCount: 8)] // the build machine is shared; enough for ns-level numbers
+[Config(typeof(SharedMachineConfig))]
 public class AdmissionBenchmarks
 {
+    /// <summary>
+    /// In-process (no second build of a boilerplate project, which times out when the shared 2-core machine is
+    /// busy) and fewer iterations; enough for ns-level numbers and allocations.
+    /// </summary>
+    private sealed class SharedMachineConfig : ManualConfig
+    {
+        public SharedMachineConfig() =>
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10));
+    }
+
     private const int KeyCount = 1024;
 
     private static readonly byte[] Offer = Bytes("""

@@ -177,4 +177,12 @@ public class AdmissionDeciderTests
         AdmissionDecider.DecideRetarget(limits, usage, current, PbxA, Now, AdmissionOptions.Default)
             .ShouldBeOfType<Refused>().Hit.ShouldBe(new LimitHit(ScopeId.Pbx("pbx-a"), LinkSide.Source, LimitKind.Calls, 1, 1, 1));
     }
+    [Fact]
+    public void Negative_limits_are_refused_naming_the_scope_and_setting()
+    {
+        Should.Throw<ArgumentOutOfRangeException>(() => LimitsTable.Empty.WithPbx("pbx-a", new LinkLimits(MaxKbps: -1)))
+            .Message.ShouldContain("pbx:pbx-a: MaxKbps");
+        Should.Throw<ArgumentOutOfRangeException>(() => LimitsTable.Empty.WithGateway("gw-1", new GatewayLimits(-5)))
+            .Message.ShouldContain("gateway:gw-1: MaxChannels");
+    }
 }

@@ -40,6 +40,28 @@ public sealed class LimitsTable
         _pbxs = pbxs.ToFrozenDictionary(StringComparer.Ordinal);
         _tenants = tenants.ToFrozenDictionary(StringComparer.Ordinal);
         _gateways = gateways.ToFrozenDictionary(StringComparer.Ordinal);
+        foreach (var (id, limits) in _pbxs) Validate(ScopeId.Pbx(id), limits);
+        foreach (var (id, limits) in _tenants) Validate(ScopeId.Tenant(id), limits);
+        foreach (var (id, limits) in _gateways)
+        {
+            if (limits is null || limits.MaxChannels < 0)
+                throw new ArgumentOutOfRangeException(nameof(gateways), $"Limits of {ScopeId.Gateway(id)}: MaxChannels must not be negative.");
+        }
+    }
+
+    /// <summary>Negative limits are a provisioning error; the message names the scope and the setting.</summary>
+    private static void Validate(ScopeId scope, LinkLimits? limits)
+    {
+        string? bad = limits switch
+        {
+            null => "limits",
+            { MaxCalls: < 0 } => nameof(LinkLimits.MaxCalls),
+            { MaxKbps: < 0 } => nameof(LinkLimits.MaxKbps),
+            { MaxCallsPerSecond: < 0 } => nameof(LinkLimits.MaxCallsPerSecond),
+            _ => null,
+        };
+        if (bad is not null)
+            throw new ArgumentOutOfRangeException(scope.Kind == ScopeKind.Pbx ? "pbxs" : "tenants", $"Limits of {scope}: {bad} must not be negative.");
     }
 
     public IReadOnlyDictionary<string, LinkLimits> Pbxs => _pbxs;
