@@ -71,6 +71,14 @@ public class SdpParserTests
     }
 
     [Fact]
+    public void Session_level_ptime_is_the_default_for_media_without_one()
+    {
+        var sdp = ParseOk("v=0\na=ptime:30\nm=audio 4000 RTP/AVP 0\nm=audio 4002 RTP/AVP 0\na=ptime:10\n");
+        sdp.Media[0].PtimeMs.ShouldBe(30);
+        sdp.Media[1].PtimeMs.ShouldBe(10);
+    }
+
+    [Fact]
     public void Multicast_ttl_suffix_and_host_names_in_c_line()
     {
         ParseOk("v=0\nc=IN IP4 224.2.1.1/127\nm=audio 4000 RTP/AVP 0\n").Connection!.Address.ShouldBe("224.2.1.1");

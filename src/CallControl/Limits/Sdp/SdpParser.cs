@@ -28,6 +28,7 @@ public static class SdpParser
         SdpConnection? sessionConnection = null;
         SdpBandwidth sessionBandwidth = default;
         MediaDirection? sessionDirection = null;
+        var sessionAttributes = new SessionAttributes();
         var media = new List<SdpMedia>();
         MediaBuilder? current = null;
         bool sawVersion = false;
@@ -63,7 +64,7 @@ public static class SdpParser
             {
                 case (byte)'m':
                     if (current is not null)
-                        media.Add(current.Build());
+                        media.Add(current.Build(sessionAttributes));
                     if (media.Count == MaxMediaSections)
                         return SdpParseResult.Reject(SdpRejectReason.TooManyMedia, lineNumber);
                     var reason = MediaBuilder.TryStart(value, out current);
@@ -92,9 +93,13 @@ public static class SdpParser
                         if (current is null) sessionDirection = direction;
                         else current.Direction = direction;
                     }
+                    else if (current is not null)
+                    {
+                        current.AddAttribute(value);
+                    }
                     else
                     {
-                        current?.AddAttribute(value);
+                        sessionAttributes.Add(value); // some stacks put a=ptime at session level
                     }
                     break;
 
@@ -106,7 +111,7 @@ public static class SdpParser
         if (!sawVersion)
             return SdpParseResult.Reject(SdpRejectReason.Empty, lineNumber);
         if (current is not null)
-            media.Add(current.Build());
+            media.Add(current.Build(sessionAttributes));
         return SdpParseResult.Ok(new SessionDescription(sessionConnection, sessionBandwidth, sessionDirection, media));
     }
 
@@ -209,6 +214,19 @@ public static class SdpParser
         return true;
     }
 
+    /// <summary>Session-level attributes that serve as defaults for every m= section.</summary>
+    private sealed class SessionAttributes
+    {
+        public int? Ptime { get; private set; }
+        public int? MaxPtime { get; private set; }
+
+        public void Add(ReadOnlySpan<byte> value)
+        {
+            if (value.StartsWith("ptime:"u8)) Ptime = MediaBuilder.ParseMilliseconds(value["ptime:"u8.Length..]) ?? Ptime;
+            else if (value.StartsWith("maxptime:"u8)) MaxPtime = MediaBuilder.ParseMilliseconds(value["maxptime:"u8.Length..]) ?? MaxPtime;
+        }
+    }
+
     /// <summary>Collects one m= section while its lines are read.</summary>
     private sealed class MediaBuilder
     {
@@ -299,9 +317,9 @@ public static class SdpParser
                 _maxPacketRate = rate;
         }
 
-        public SdpMedia Build() => new(
+        public SdpMedia Build(SessionAttributes session) => new(
             _media, _port, _portCount, _protocol, _formats, _payloadTypes, _rtpMaps, _fmtps,
-            _ptime, _maxPtime, _maxPacketRate, Bandwidth, Direction, Connection);
+            _ptime ?? session.Ptime, _maxPtime ?? session.MaxPtime, _maxPacketRate, Bandwidth, Direction, Connection);
 
         private void AddRtpMap(ReadOnlySpan<byte> value)
         {
@@ -340,7 +358,7 @@ public static class SdpParser
         }
 
         /// <summary>Whole milliseconds; a fraction ("20.5") is dropped, which errs toward more packets.</summary>
-        private static int? ParseMilliseconds(ReadOnlySpan<byte> value)
+        internal static int? ParseMilliseconds(ReadOnlySpan<byte> value)
         {
             int dot = value.IndexOf((byte)'.');
             var whole = dot >= 0 ? value[..dot] : value;
