@@ -13,6 +13,8 @@ public sealed record ProvisioningDocument
     public IReadOnlyList<LcrRuleSpec> Lcr { get; init; } = [];
     /// <summary>Prefixes no PBX may call (e.g. <c>+31900</c> premium) unless its tenant allow-lists them.</summary>
     public IReadOnlyList<string> BlockedPrefixes { get; init; } = [];
+    /// <summary>The cloud's own number blocks (E.164 prefixes): unassigned numbers in them get 404, never LCR.</summary>
+    public IReadOnlyList<string> NumberBlocks { get; init; } = [];
     public EnumSpec? Enum { get; init; }
     /// <summary>Host part used in URIs the cloud makes up (Diversion headers).</summary>
     public string? SipDomain { get; init; }

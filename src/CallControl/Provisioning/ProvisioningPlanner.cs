@@ -159,7 +159,7 @@ public static class ProvisioningPlanner
             lcr[id] = new LcrRuleState(id, r.Prefix, r.Carriers.Select(c => new LcrCarrier(c.Carrier, c.Priority)).ToArray(),
                 r.Window is { } w ? new TimeWindow(w.Days.Select(d => d.ToLowerInvariant()).ToArray(), w.From, w.To, w.Zone) : null);
         }
-        var settings = new RoutingSettings(document.BlockedPrefixes.ToArray(), document.Enum?.Enabled ?? false,
+        var settings = new RoutingSettings(document.BlockedPrefixes.ToArray(), document.NumberBlocks.ToArray(), document.Enum?.Enabled ?? false,
             document.Enum?.Suffix ?? RoutingSettings.Default.EnumSuffix, document.SipDomain ?? RoutingSettings.DefaultSipDomain);
 
         return ProvisioningState.Empty with

@@ -29,6 +29,8 @@ public static partial class ProvisioningValidator
     {
         for (var i = 0; i < (document.BlockedPrefixes?.Count ?? 0); i++)
             CheckE164Prefix(errors, $"blockedPrefixes[{i}]", document.BlockedPrefixes![i], allowBare: false);
+        for (var i = 0; i < (document.NumberBlocks?.Count ?? 0); i++)
+            CheckE164Prefix(errors, $"numberBlocks[{i}]", document.NumberBlocks![i], allowBare: false);
         if (document.Enum is { } e && (e.Suffix is null || !DomainPattern().IsMatch(e.Suffix)))
             errors.Add(new("enum.suffix", $"'{Shorten(e.Suffix ?? "")}' is not a DNS domain such as e164.arpa"));
         if (document.SipDomain is { } domain && !DomainPattern().IsMatch(domain) && !System.Net.IPAddress.TryParse(domain, out _))

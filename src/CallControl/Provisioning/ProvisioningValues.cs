@@ -56,9 +56,10 @@ public sealed record LcrCarrier(string CarrierId, int Priority);
 /// <summary>Days are <c>mon</c>..<c>sun</c> (empty: every day); times <c>HH:mm</c>, <c>24:00</c> allowed as To.</summary>
 public sealed record TimeWindow(IReadOnlyList<string> Days, string From, string To, string Zone);
 
-/// <summary>Cloud-wide routing settings.</summary>
-public sealed record RoutingSettings(IReadOnlyList<string> BlockedPrefixes, bool EnumEnabled, string EnumSuffix, string SipDomain)
+/// <summary>Cloud-wide routing settings. <paramref name="NumberBlocks"/> are the cloud's own number ranges (prefixes):
+/// an unassigned number in them gets 404 instead of being sent to a carrier (which would route it back).</summary>
+public sealed record RoutingSettings(IReadOnlyList<string> BlockedPrefixes, IReadOnlyList<string> NumberBlocks, bool EnumEnabled, string EnumSuffix, string SipDomain)
 {
     public const string DefaultSipDomain = "cloud";
-    public static readonly RoutingSettings Default = new([], false, "e164.arpa", DefaultSipDomain);
+    public static readonly RoutingSettings Default = new([], [], false, "e164.arpa", DefaultSipDomain);
 }

@@ -86,7 +86,15 @@ public static class Router
             return ToPbx(ctx, snapshot, health, destination, owner, range, diversion);
         }
 
-        // 5. Outside the cloud. Gateways only reach DIDs: no transit through the cloud unless a DID forwards.
+        // 5. The cloud's own unassigned numbers stop here: a carrier would only route them back to us.
+        foreach (var block in snapshot.Settings.NumberBlocks)
+            if (destination.StartsWith(block, StringComparison.Ordinal))
+            {
+                candidates.Add(new RouteCandidate("did", destination, "skipped", $"in the cloud's number block {block} but not assigned"));
+                return (ctx with { Diversion = diversion }).Refuse(404, $"No route to {destination}: in number block {block}, not assigned to any PBX");
+            }
+
+        // 6. Outside the cloud. Gateways only reach DIDs: no transit through the cloud unless a DID forwards.
         if (source is GatewaySource && diversion is null)
         {
             candidates.Add(new RouteCandidate("did", destination, "skipped", "no DID range contains the number"));

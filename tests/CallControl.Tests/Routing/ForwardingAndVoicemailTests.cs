@@ -125,6 +125,15 @@ public class ForwardingAndVoicemailTests
     }
 
     [Fact]
+    public void An_unassigned_number_in_the_clouds_own_block_is_404_not_sent_to_a_carrier()
+    {
+        var refused = Snapshot().Call(AcmeHq, "+31205559999").ShouldBeOfType<CallRefused>();
+
+        refused.StatusCode.ShouldBe(404);
+        refused.Reason.ShouldContain("number block +3120555");
+    }
+
+    [Fact]
     public void Unknown_source_is_refused_with_403()
     {
         Snapshot().Call(System.Net.IPAddress.Parse("10.9.9.9"), "+31205550101").ShouldBeOfType<CallRefused>().StatusCode.ShouldBe(403);
