@@ -116,31 +116,31 @@ public static class ProvisioningPlanner
         var carriers = ImmutableSortedDictionary.CreateBuilder<string, CarrierState>();
         var lcr = ImmutableSortedDictionary.CreateBuilder<string, LcrRuleState>();
 
-        foreach (var t in document.Tenants)
+        foreach (var t in document.Tenants ?? [])
         {
             tenants[t.Id] = new TenantState(t.Id, t.Name ?? t.Id)
             {
-                Routing = new TenantRouting(t.Dialplan, t.BlockedPrefixes.ToArray(), t.AllowedPrefixes.ToArray(),
-                    t.Emergency.Select(e => new EmergencyNumber(e.Number, e.Gateway)).ToArray()),
+                Routing = new TenantRouting(t.Dialplan, (t.BlockedPrefixes ?? []).ToArray(), (t.AllowedPrefixes ?? []).ToArray(),
+                    (t.Emergency ?? []).Select(e => new EmergencyNumber(e.Number, e.Gateway)).ToArray()),
             };
-            foreach (var p in t.Pbxs)
+            foreach (var p in t.Pbxs ?? [])
                 pbxs[p.Id] = new PbxState(p.Id, t.Id, p.Addresses.ToArray(), p.Port, p.Transport)
                 {
                     Routing = new PbxRouting(p.Nat, p.Dialplan,
                         p.CallerId is { } c ? new CallerIdPolicy(c.Mode, c.Number) : CallerIdPolicy.Passthrough, p.Voicemail),
                 };
-            foreach (var d in t.Dids)
+            foreach (var d in t.Dids ?? [])
             {
                 var last = d.Last ?? d.First;
                 var id = ProvisioningStreams.RangeId(d.First, last);
                 ranges[id] = new DidRangeState(id, t.Id, d.Pbx, d.First, last);
             }
-            foreach (var f in t.Forwards) forwards[f.Did] = new ForwardState(f.Did, t.Id, f.To);
-            foreach (var dp in t.Dialplans)
+            foreach (var f in t.Forwards ?? []) forwards[f.Did] = new ForwardState(f.Did, t.Id, f.To);
+            foreach (var dp in t.Dialplans ?? [])
                 dialplans[dp.Id] = new DialplanState(dp.Id, t.Id, dp.Rules
                     .Select((r, i) => new DialplanRule(r.Id ?? $"{dp.Id}#{i + 1}", r.Prefix, r.Regex, r.Replace, r.Priority)).ToArray());
         }
-        foreach (var g in document.Gateways)
+        foreach (var g in document.Gateways ?? [])
             gateways[g.Id] = new GatewayState(g.Id, g.Address, g.Port, g.Transport)
             {
                 Options = new GatewayOptions(
@@ -151,15 +151,15 @@ public static class ProvisioningPlanner
                     g.Probe?.RecoveryThreshold ?? GatewayOptions.Default.ProbeRecoveryThreshold,
                     g.RingTimeoutSeconds),
             };
-        foreach (var c in document.Carriers)
+        foreach (var c in document.Carriers ?? [])
             carriers[c.Id] = new CarrierState(c.Id, c.Selection, c.Gateways.Select(m => new CarrierMember(m.Gateway, m.Weight)).ToArray());
-        foreach (var r in document.Lcr)
+        foreach (var r in document.Lcr ?? [])
         {
             var id = r.Id ?? r.Prefix;
             lcr[id] = new LcrRuleState(id, r.Prefix, r.Carriers.Select(c => new LcrCarrier(c.Carrier, c.Priority)).ToArray(),
                 r.Window is { } w ? new TimeWindow(w.Days.Select(d => d.ToLowerInvariant()).ToArray(), w.From, w.To, w.Zone) : null);
         }
-        var settings = new RoutingSettings(document.BlockedPrefixes.ToArray(), document.NumberBlocks.ToArray(), document.Enum?.Enabled ?? false,
+        var settings = new RoutingSettings((document.BlockedPrefixes ?? []).ToArray(), (document.NumberBlocks ?? []).ToArray(), document.Enum?.Enabled ?? false,
             document.Enum?.Suffix ?? RoutingSettings.Default.EnumSuffix, document.SipDomain ?? RoutingSettings.DefaultSipDomain);
 
         return ProvisioningState.Empty with

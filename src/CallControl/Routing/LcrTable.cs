@@ -5,7 +5,11 @@ namespace CallControl.Routing;
 /// <summary>A gateway as the router needs it to build a forward target.</summary>
 internal sealed record GatewayInfo(GatewayTarget Target, GatewayOptions Options, string HostPort);
 
-internal sealed record CarrierInfo(string Id, bool Weighted, (GatewayInfo Gateway, int Weight)[] Members);
+internal sealed record CarrierInfo(string Id, bool Weighted, (GatewayInfo Gateway, int Weight)[] Members)
+{
+    /// <summary>The members in list order (the failover order of an ordered carrier).</summary>
+    public GatewayInfo[] Gateways { get; } = Members.Select(m => m.Gateway).ToArray();
+}
 
 /// <summary>An LCR rule compiled for a snapshot: carriers resolved and sorted by priority.</summary>
 internal sealed record LcrEntry(string Id, string Prefix, LcrTimeWindow? Window, (CarrierInfo Carrier, int Priority)[] Carriers);

@@ -241,31 +241,34 @@ public static class Router
         foreach (var rule in active)
             candidates.Add(new RouteCandidate("lcr", rule.Id, "matched", $"prefix {rule.Prefix} is the longest matching prefix" +
                 (rule.Window is null ? "" : $" (window {rule.Window} open)")));
-        var carriers = active.SelectMany(r => r.Carriers).OrderBy(c => c.Priority).ToList();
-        var targets = new List<GatewayForward>();
-        var seen = new HashSet<string>();
-        var order = 0;
-        foreach (var (carrier, priority) in carriers)
+        IReadOnlyList<(CarrierInfo Carrier, int Priority)> carriers = active.Count == 1
+            ? active[0].Carriers // sorted by priority when the snapshot was built
+            : active.SelectMany(r => r.Carriers).OrderBy(c => c.Priority).ToArray();
+        var ruleIds = active.Count == 1 ? active[0].Id : string.Join(", ", active.Select(r => r.Id));
+        var targets = new List<GatewayForward>(4);
+        var seen = new List<string>(4);
+        for (var c = 0; c < carriers.Count; c++)
         {
-            foreach (var gateway in Order(carrier, seed ^ (ulong)order++))
+            var (carrier, priority) = carriers[c];
+            foreach (var gateway in Order(carrier, seed ^ (ulong)c))
             {
                 var id = gateway.Target.GatewayId;
-                var where = $"carrier {carrier.Id} (priority {priority}{(carrier.Weighted ? ", weighted" : "")})";
-                if (!seen.Add(id))
-                    candidates.Add(new RouteCandidate("gateway", id, "skipped", $"{where}: already a target"));
+                if (seen.Contains(id))
+                    candidates.Add(new RouteCandidate("gateway", id, "skipped", $"{Where(carrier, priority)}: already considered"));
                 else if (health.DownGateways.TryGetValue(id, out var down))
-                    candidates.Add(new RouteCandidate("gateway", id, "skipped", $"{where}: marked down since {down.Since}: {down.Reason}"));
+                    candidates.Add(new RouteCandidate("gateway", id, "skipped", $"{Where(carrier, priority)}: marked down since {down.Since}: {down.Reason}"));
                 else
                 {
-                    var why = $"{where}, target {targets.Count + 1}";
+                    var why = $"{Where(carrier, priority)}, target {targets.Count + 1}";
                     candidates.Add(new RouteCandidate("gateway", id, "chosen", why));
                     targets.Add(Forward(gateway, Manipulate(destination, gateway.Options), why));
                 }
+                seen.Add(id);
             }
         }
         if (targets.Count == 0)
-            return ctx.Refuse(503, $"No route to {destination}: every gateway of LCR rule {string.Join(", ", active.Select(r => r.Id))} is down");
-        var reason = $"{destination} via LCR {string.Join(", ", active.Select(r => r.Id))}: {string.Join(" then ", targets.Select(t => t.GatewayId))}";
+            return ctx.Refuse(503, $"No route to {destination}: every gateway of LCR rule {ruleIds} is down");
+        var reason = $"{destination} via LCR {ruleIds}: {string.Join(" then ", targets.Select(t => t.GatewayId))}";
         return new RoutedToGateways(destination, targets, reason)
         {
             Source = ctx.Source, Dialled = ctx.Dialled, Candidates = candidates, Normalization = ctx.Normalization,
@@ -273,17 +276,20 @@ public static class Router
         };
     }
 
+    private static string Where(CarrierInfo carrier, int priority) =>
+        carrier.Weighted ? $"carrier {carrier.Id} (priority {priority}, weighted)" : $"carrier {carrier.Id} (priority {priority})";
+
     /// <summary>Ordered carriers keep their list order; weighted ones get an order drawn by weight from the seed
     /// (exponential race: each gateway draws -ln(u)/weight, smallest first).</summary>
-    private static IEnumerable<GatewayInfo> Order(CarrierInfo carrier, ulong seed)
+    private static GatewayInfo[] Order(CarrierInfo carrier, ulong seed)
     {
-        if (!carrier.Weighted || carrier.Members.Length < 2) return carrier.Members.Select(m => m.Gateway);
+        if (!carrier.Weighted || carrier.Members.Length < 2) return carrier.Gateways;
         var state = seed;
-        return carrier.Members
-            .Select(m => (m.Gateway, Key: -Math.Log(NextUnit(ref state)) / m.Weight))
-            .OrderBy(x => x.Key)
-            .Select(x => x.Gateway)
-            .ToList();
+        var keys = new double[carrier.Members.Length];
+        var order = (GatewayInfo[])carrier.Gateways.Clone();
+        for (var i = 0; i < keys.Length; i++) keys[i] = -Math.Log(NextUnit(ref state)) / carrier.Members[i].Weight;
+        Array.Sort(keys, order);
+        return order;
     }
 
     private static double NextUnit(ref ulong state)

@@ -131,7 +131,7 @@ public class LcrRoutingTests
         var result = Snapshot(doc).Call(AcmeHq, "0301234567");
 
         result.GatewayIds().ShouldBe(["gw-a", "gw-b"]);
-        result.Candidates.Count(c => c.Kind == "gateway" && c.Reason.Contains("already a target")).ShouldBe(2);
+        result.Candidates.Count(c => c.Kind == "gateway" && c.Reason.Contains("already considered")).ShouldBe(2);
     }
 
     [Fact]

@@ -64,4 +64,22 @@ public class RoutingTablePropertyTests
             }
         }, iter: 100);
     }
+
+    [Fact]
+    public void Source_and_DID_lookups_allocate_nothing()
+    {
+        var snapshot = Snapshot();
+        var number = "+31205550150";
+        snapshot.FindDid(number); // warm up (JIT)
+        snapshot.FindSource(AcmeHq);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            snapshot.FindDid(number);
+            snapshot.FindSource(AcmeHq);
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+    }
 }
