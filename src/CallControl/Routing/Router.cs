@@ -63,12 +63,12 @@ public static class Router
 
         // 4. Forwarding and DIDs.
         string? diversion = null;
-        var visited = new List<string>();
+        List<string>? visited = null;
         while (snapshot.TryFindDid(destination, out var owner, out var range))
         {
             if (snapshot.Forward(destination) is { } forward)
             {
-                visited.Add(destination);
+                (visited ??= []).Add(destination);
                 if (visited.Contains(forward.To) || visited.Count > MaxForwardHops)
                 {
                     var chain = string.Join(" -> ", visited.Append(forward.To));
