@@ -15,8 +15,10 @@ public sealed record TenantRemoved(string TenantId, Instant At) : IProvisioningE
 public sealed record TenantRoutingSet(string TenantId, TenantRouting Routing, Instant At) : IProvisioningEvent;
 
 /// <summary>A customer PBX was provisioned. <paramref name="Addresses"/> are IPs or CIDR ranges that
-/// identify it (IP-based authentication); calls to it go to the first address at <paramref name="Port"/>.</summary>
-public sealed record PbxRegistered(string PbxId, string TenantId, IReadOnlyList<string> Addresses, int Port, string Transport, Instant At) : IProvisioningEvent;
+/// identify it (IP-based authentication); calls to it go to the first address at <paramref name="Port"/>.
+/// <paramref name="Routing"/> holds its initial routing settings (null: defaults).</summary>
+public sealed record PbxRegistered(string PbxId, string TenantId, IReadOnlyList<string> Addresses, int Port, string Transport, Instant At,
+    PbxRouting? Routing = null) : IProvisioningEvent;
 /// <summary>A PBX's settings were replaced as a whole.</summary>
 public sealed record PbxChanged(string PbxId, string TenantId, IReadOnlyList<string> Addresses, int Port, string Transport, Instant At) : IProvisioningEvent;
 public sealed record PbxRemoved(string PbxId, string TenantId, Instant At) : IProvisioningEvent;
@@ -35,7 +37,9 @@ public sealed record DidForwardCleared(string Did, string TenantId, Instant At) 
 public sealed record DialplanDefined(string DialplanId, string TenantId, IReadOnlyList<DialplanRule> Rules, Instant At) : IProvisioningEvent;
 public sealed record DialplanRemoved(string DialplanId, string TenantId, Instant At) : IProvisioningEvent;
 
-public sealed record GatewayRegistered(string GatewayId, string Address, int Port, string Transport, Instant At) : IProvisioningEvent;
+/// <summary>A gateway was provisioned with its initial options (null: defaults).</summary>
+public sealed record GatewayRegistered(string GatewayId, string Address, int Port, string Transport, Instant At,
+    GatewayOptions? Options = null) : IProvisioningEvent;
 public sealed record GatewayChanged(string GatewayId, string Address, int Port, string Transport, Instant At) : IProvisioningEvent;
 public sealed record GatewayRemoved(string GatewayId, Instant At) : IProvisioningEvent;
 /// <summary>A gateway's credentials, number manipulation, probing and ring timeout were replaced as a whole.</summary>

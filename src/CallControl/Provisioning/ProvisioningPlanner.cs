@@ -9,9 +9,10 @@ public sealed record ProvisioningChange(string StreamKey, IProvisioningEvent Eve
 
 /// <summary>
 /// Turns a validated desired-state document into the events that take the current state there.
-/// Order matters for readers folding the log: referenced objects (settings, tenants, gateways,
-/// carriers, dialplans) are created before the objects that refer to them (LCR rules, PBXs, DIDs,
-/// forwards); removals go the other way round (DIDs released before their PBX is removed).
+/// Order matters for readers folding the log: referenced objects (settings, gateways, carriers,
+/// dialplans) are created before the objects that refer to them (tenant routing, LCR rules, PBXs, DIDs,
+/// forwards); removals go the other way round (DIDs released before their PBX is removed). A new
+/// PBX or gateway carries its settings in its registering event.
 /// </summary>
 public static class ProvisioningPlanner
 {
@@ -62,10 +63,13 @@ public static class ProvisioningPlanner
             var stream = ProvisioningStreams.Gateway(gw.Id);
             current.Gateways.TryGetValue(gw.Id, out var old);
             if (old is null)
-                Add(stream, new GatewayRegistered(gw.Id, gw.Address, gw.Port, gw.Transport, now));
-            else if (old.Address != gw.Address || old.Port != gw.Port || old.Transport != gw.Transport)
+            {
+                Add(stream, new GatewayRegistered(gw.Id, gw.Address, gw.Port, gw.Transport, now, OrNull(gw.Options, GatewayOptions.Default)));
+                continue;
+            }
+            if (old.Address != gw.Address || old.Port != gw.Port || old.Transport != gw.Transport)
                 Add(stream, new GatewayChanged(gw.Id, gw.Address, gw.Port, gw.Transport, now));
-            if (!Same(old?.Options ?? GatewayOptions.Default, gw.Options))
+            if (!Same(old.Options, gw.Options))
                 Add(stream, new GatewayOptionsSet(gw.Id, gw.Options, now));
         }
         foreach (var carrier in wanted.Carriers.Values)
@@ -77,21 +81,22 @@ public static class ProvisioningPlanner
         foreach (var plan in wanted.Dialplans.Values)
             if (!current.Dialplans.TryGetValue(plan.Id, out var old) || !Same(old, plan))
                 Add(ProvisioningStreams.Dialplan(plan.Id), new DialplanDefined(plan.Id, plan.TenantId, plan.Rules, now));
+        // A tenant's routing refers to its dialplans and to gateways: set after they exist.
         foreach (var spec in wanted.Tenants.Values)
-        {
-            var oldRouting = current.Tenants.TryGetValue(spec.Id, out var tenant) ? tenant.Routing : TenantRouting.Default;
-            if (!Same(oldRouting, spec.Routing))
+            if (!Same(current.Tenants.TryGetValue(spec.Id, out var tenant) ? tenant.Routing : TenantRouting.Default, spec.Routing))
                 Add(ProvisioningStreams.Tenant(spec.Id), new TenantRoutingSet(spec.Id, spec.Routing, now));
-        }
         foreach (var pbx in wanted.Pbxs.Values)
         {
             var stream = ProvisioningStreams.Pbx(pbx.Id);
             var fresh = !current.Pbxs.TryGetValue(pbx.Id, out var old) || old.TenantId != pbx.TenantId;
             if (fresh)
-                Add(stream, new PbxRegistered(pbx.Id, pbx.TenantId, pbx.Addresses, pbx.Port, pbx.Transport, now));
-            else if (!old!.Addresses.SequenceEqual(pbx.Addresses) || old.Port != pbx.Port || old.Transport != pbx.Transport)
+            {
+                Add(stream, new PbxRegistered(pbx.Id, pbx.TenantId, pbx.Addresses, pbx.Port, pbx.Transport, now, OrNull(pbx.Routing, PbxRouting.Default)));
+                continue;
+            }
+            if (!old!.Addresses.SequenceEqual(pbx.Addresses) || old.Port != pbx.Port || old.Transport != pbx.Transport)
                 Add(stream, new PbxChanged(pbx.Id, pbx.TenantId, pbx.Addresses, pbx.Port, pbx.Transport, now));
-            if (!Same(fresh ? PbxRouting.Default : old!.Routing, pbx.Routing))
+            if (!Same(old.Routing, pbx.Routing))
                 Add(stream, new PbxRoutingSet(pbx.Id, pbx.TenantId, pbx.Routing, now));
         }
         foreach (var range in wanted.DidRanges.Values)
@@ -169,6 +174,9 @@ public static class ProvisioningPlanner
             Carriers = carriers.ToImmutable(), LcrRules = lcr.ToImmutable(), Settings = settings,
         };
     }
+
+    // New objects carry their settings in the creating event; defaults stay out of the log.
+    private static T? OrNull<T>(T value, T defaults) where T : class => Same(value, defaults) ? null : value;
 
     // Records holding lists compare lists by reference; compare what would be stored instead.
     private static bool Same<T>(T a, T b) => JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);

@@ -54,7 +54,7 @@ public sealed record ProvisioningState
             TenantRenamed x => this with { Tenants = Tenants.SetItem(x.TenantId, Tenant(x.TenantId) with { Name = x.Name }) },
             TenantRemoved x => this with { Tenants = Tenants.Remove(x.TenantId) },
             TenantRoutingSet x => this with { Tenants = Tenants.SetItem(x.TenantId, Tenant(x.TenantId) with { Routing = x.Routing }) },
-            PbxRegistered x => this with { Pbxs = Pbxs.SetItem(x.PbxId, new PbxState(x.PbxId, x.TenantId, x.Addresses, x.Port, x.Transport)) },
+            PbxRegistered x => this with { Pbxs = Pbxs.SetItem(x.PbxId, new PbxState(x.PbxId, x.TenantId, x.Addresses, x.Port, x.Transport) { Routing = x.Routing ?? PbxRouting.Default }) },
             PbxChanged x => this with
             {
                 Pbxs = Pbxs.SetItem(x.PbxId, new PbxState(x.PbxId, x.TenantId, x.Addresses, x.Port, x.Transport)
@@ -68,7 +68,7 @@ public sealed record ProvisioningState
             DidForwardCleared x => this with { Forwards = Forwards.Remove(x.Did) },
             DialplanDefined x => this with { Dialplans = Dialplans.SetItem(x.DialplanId, new DialplanState(x.DialplanId, x.TenantId, x.Rules)) },
             DialplanRemoved x => this with { Dialplans = Dialplans.Remove(x.DialplanId) },
-            GatewayRegistered x => this with { Gateways = Gateways.SetItem(x.GatewayId, new GatewayState(x.GatewayId, x.Address, x.Port, x.Transport)) },
+            GatewayRegistered x => this with { Gateways = Gateways.SetItem(x.GatewayId, new GatewayState(x.GatewayId, x.Address, x.Port, x.Transport) { Options = x.Options ?? GatewayOptions.Default }) },
             GatewayChanged x => this with
             {
                 Gateways = Gateways.SetItem(x.GatewayId, new GatewayState(x.GatewayId, x.Address, x.Port, x.Transport)

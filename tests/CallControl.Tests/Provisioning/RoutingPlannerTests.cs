@@ -32,8 +32,11 @@ public class RoutingPlannerTests
         Index<CarrierDefined>().ShouldBeLessThan(Index<LcrRuleSet>());
         Index<DialplanDefined>().ShouldBeLessThan(Index<TenantRoutingSet>());
         Index<TenantRoutingSet>().ShouldBeLessThan(Index<PbxRegistered>());
-        events.OfType<GatewayOptionsSet>().ShouldBeEmpty(); // the demo's probe settings are the defaults
-        events.OfType<PbxRoutingSet>().Single().PbxId.ShouldBe("acme-hq"); // globex-main has default settings
+        events.OfType<GatewayOptionsSet>().ShouldBeEmpty();
+        events.OfType<GatewayRegistered>().ShouldAllBe(g => g.Options == null); // the demo's probe settings are the defaults
+        events.OfType<PbxRoutingSet>().ShouldBeEmpty(); // a new PBX carries its settings in PbxRegistered: one event per PBX
+        events.OfType<PbxRegistered>().Single(p => p.PbxId == "acme-hq").Routing!.VoicemailUri.ShouldBe("sip:voicemail@127.0.0.31:5060");
+        events.OfType<PbxRegistered>().Single(p => p.PbxId == "globex-main").Routing.ShouldBeNull();
         events.OfType<RoutingSettingsSet>().Single().Settings.BlockedPrefixes.ShouldBe(["+31900"]);
     }
 
@@ -126,6 +129,21 @@ public class RoutingPlannerTests
             var back = System.Text.Json.JsonSerializer.Deserialize(json, e.GetType(), options)!;
             System.Text.Json.JsonSerializer.Serialize(back, e.GetType(), options).ShouldBe(json);
         }
+    }
+
+    [Fact]
+    public void Events_written_before_routing_existed_fold_to_default_settings()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        var old = System.Text.Json.JsonSerializer.Deserialize<PbxRegistered>(
+            """{ "pbxId": "p1", "tenantId": "t1", "addresses": ["10.0.0.1"], "port": 5060, "transport": "udp" }""", options)!;
+        var oldGateway = System.Text.Json.JsonSerializer.Deserialize<GatewayRegistered>(
+            """{ "gatewayId": "g1", "address": "10.0.1.1", "port": 5060, "transport": "udp" }""", options)!;
+
+        var state = ProvisioningState.Empty.Apply(old).Apply(oldGateway);
+
+        state.Pbxs["p1"].Routing.ShouldBe(PbxRouting.Default);
+        state.Gateways["g1"].Options.ShouldBe(GatewayOptions.Default);
     }
 
     private sealed class RoutingSetComparer : IEqualityComparer<ProvisioningChange>
