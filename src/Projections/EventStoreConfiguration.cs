@@ -25,6 +25,12 @@ public static class EventStoreConfiguration
         typeof(PbxRegistered), typeof(PbxChanged), typeof(PbxRemoved),
         typeof(DidRangeAssigned), typeof(DidRangeReleased),
         typeof(GatewayRegistered), typeof(GatewayChanged), typeof(GatewayRemoved),
+        typeof(TenantRoutingSet), typeof(PbxRoutingSet), typeof(GatewayOptionsSet),
+        typeof(DidForwardSet), typeof(DidForwardCleared),
+        typeof(DialplanDefined), typeof(DialplanRemoved),
+        typeof(CarrierDefined), typeof(CarrierRemoved),
+        typeof(LcrRuleSet), typeof(LcrRuleRemoved),
+        typeof(RoutingSettingsSet),
     ];
 
     public static readonly Type[] CallEventTypes =

@@ -92,7 +92,9 @@ public static partial class ProvisioningValidator
             CheckTransport(errors, $"{gf}.transport", gw.Transport);
             if (CheckAddress(errors, claimed, $"{gf}.address", gw.Address) is { IsSingleAddress: false })
                 errors.Add(new($"{gf}.address", "a gateway needs a single IP address, not a range"));
+            CheckGatewayOptions(errors, gf, gw);
         }
+        ValidateRouting(errors, document, gatewayIds);
         return errors;
     }
 
