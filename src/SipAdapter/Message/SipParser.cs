@@ -124,7 +124,8 @@ public static class SipParser
 
                 var line = buffer[pos..lineEnd];
                 var colon = line.IndexOf((byte)':');
-                if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
+                var name = colon > 0 ? TrimEnd(line[..colon]) : default;
+                if (name.Length is 1 or 14 && SipHeaderNames.Identify(name) == SipHeaderId.ContentLength) // "l" / "Content-Length"
                 {
                     contentLengthStart = pos + colon + 1;
                 }
@@ -292,7 +293,7 @@ public static class SipParser
             {
                 case SipHeaderId.CSeq:
                     // LWS between number and method may be folded (CRLF SP); the number may have leading zeros.
-                    var sp = value.IndexOfAnyExcept("0123456789"u8);
+                    var sp = value.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
                     if (sp <= 0 || !IsWhite(value[sp]) || !TryParseNumber(value[..sp], uint.MaxValue, out cseqNumber))
                     {
                         return SipParseError.BadCSeq;
