@@ -95,7 +95,7 @@ public sealed class CallPolicy(
             foreach (var guard in _guards) guard.Release(call.CallKey, Duration.Zero, call.Now);
             throw;
         }
-        return new ForwardInvite(targets);
+        return new ForwardInvite(targets) { MaxDuration = maxDuration?.ToTimeSpan() };
     }
 
     public async ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason)

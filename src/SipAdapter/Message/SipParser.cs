@@ -123,9 +123,15 @@ public static class SipParser
                 }
 
                 var line = buffer[pos..lineEnd];
+<<<<<<< HEAD
                 // Only Content-Length matters while framing: cheap first-letter filter before the name compare.
                 var colon = (line[0] | 0x20) is 'l' or 'c' ? line.IndexOf((byte)':') : -1;
                 if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
+=======
+                var colon = line.IndexOf((byte)':');
+                var name = colon > 0 ? TrimEnd(line[..colon]) : default;
+                if (name.Length is 1 or 14 && SipHeaderNames.Identify(name) == SipHeaderId.ContentLength) // "l" / "Content-Length"
+>>>>>>> sip-conf
                 {
                     contentLengthStart = pos + colon + 1;
                 }
@@ -293,7 +299,7 @@ public static class SipParser
             {
                 case SipHeaderId.CSeq:
                     // LWS between number and method may be folded (CRLF SP); the number may have leading zeros.
-                    var sp = value.IndexOfAnyExcept("0123456789"u8);
+                    var sp = value.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
                     if (sp <= 0 || !IsWhite(value[sp]) || !TryParseNumber(value[..sp], uint.MaxValue, out cseqNumber))
                     {
                         return SipParseError.BadCSeq;

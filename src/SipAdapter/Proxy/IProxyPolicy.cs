@@ -47,7 +47,15 @@ public sealed record RejectInvite(int StatusCode, string ReasonPhrase, TimeSpan?
 
 /// <summary>Forward to the targets in order (serial failover): the next one is tried after a
 /// 408, a 5xx, a transport error or <see cref="ForwardTarget.NoAnswerTimeout"/> on the current one.</summary>
-public sealed record ForwardInvite(IReadOnlyList<ForwardTarget> Targets) : RouteDecision;
+public sealed record ForwardInvite(IReadOnlyList<ForwardTarget> Targets) : RouteDecision
+{
+    /// <summary>End the dialog this long after it is answered (prepaid credit, maximum call duration): BYE to
+    /// both parties, then <see cref="IProxyPolicy.OnEndedAsync"/> with <see cref="DialogParty.Proxy"/>. Null: no limit.</summary>
+    public TimeSpan? MaxDuration { get; init; }
+}
+
+/// <summary>Digest credentials to answer a target's 401/407 challenge with (RFC 3261 §22.2).</summary>
+public sealed record DigestCredentials(string Username, string Password, string? Realm = null);
 
 /// <param name="RequestUri">Request-URI to put on the forwarded INVITE.</param>
 /// <param name="Destination">Where to send it (next hop).</param>
@@ -58,7 +66,18 @@ public sealed record ForwardTarget(
     string RequestUri,
     SipEndpoint Destination,
     TimeSpan? NoAnswerTimeout = null,
-    IReadOnlyList<string>? ExtraHeaders = null);
+    IReadOnlyList<string>? ExtraHeaders = null)
+{
+    /// <summary>Answer this target's 401/407 once with these credentials (gateways of carriers).</summary>
+    public DigestCredentials? Credentials { get; init; }
+
+    /// <summary>Caller-ID policy: present this number as the From user and in P-Asserted-Identity. Null: unchanged.</summary>
+    public string? PresentedCaller { get; init; }
+
+    /// <summary>Topology hiding toward carriers: the target sees no Via, Record-Route or Contact of the
+    /// caller's side, only the controller.</summary>
+    public bool HideTopology { get; init; }
+}
 
 /// <summary>
 /// The proxy core's only view of the domain. The SIP stack knows nothing of tenants or money: it
