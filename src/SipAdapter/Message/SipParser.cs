@@ -123,15 +123,9 @@ public static class SipParser
                 }
 
                 var line = buffer[pos..lineEnd];
-<<<<<<< HEAD
-                // Only Content-Length matters while framing: cheap first-letter filter before the name compare.
-                var colon = (line[0] | 0x20) is 'l' or 'c' ? line.IndexOf((byte)':') : -1;
-                if (colon > 0 && SipHeaderNames.Identify(TrimEnd(line[..colon])) == SipHeaderId.ContentLength)
-=======
                 var colon = line.IndexOf((byte)':');
                 var name = colon > 0 ? TrimEnd(line[..colon]) : default;
                 if (name.Length is 1 or 14 && SipHeaderNames.Identify(name) == SipHeaderId.ContentLength) // "l" / "Content-Length"
->>>>>>> sip-conf
                 {
                     contentLengthStart = pos + colon + 1;
                 }
