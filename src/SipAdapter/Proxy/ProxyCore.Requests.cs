@@ -205,7 +205,13 @@ internal sealed partial class ProxyCore
             Send(ResponseDestination(cancel, source), SipMessageBuilder.ResponseTo(cancel, 200, "OK", context.Invite?.ToTag ?? NewTag()).ToArray());
 
             var invite = context.Invite;
-            if (invite is null || invite.ServerTransaction != inviteTransaction || invite.Finished || invite.Answered)
+            if (invite is null || invite.ServerTransaction != inviteTransaction)
+            {
+                CancelInDialogInvite(context, inviteTransaction);
+                return;
+            }
+
+            if (invite.Finished || invite.Answered)
             {
                 return;
             }
@@ -244,6 +250,11 @@ internal sealed partial class ProxyCore
             return;
         }
 
+        if (dialog is not null && party is { } sender)
+        {
+            dialog.SawRequest(sender, request.CSeq.Number);
+        }
+
         var env = context.Environment!;
         var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
@@ -252,6 +263,7 @@ internal sealed partial class ProxyCore
         {
             // Write-ahead: the end of the call is durable before the BYE goes on.
             dialog.Ended = true;
+            dialog.StopTimer();
             Counters.Increment(SipCounter.CallsEnded);
             await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, byeParty, "BYE"), "OnEndedAsync").ConfigureAwait(false);
         }
@@ -280,6 +292,26 @@ internal sealed partial class ProxyCore
             Counters.Increment(SipCounter.TransportErrors);
             client.Terminate();
             serverTransaction.SendFinal(SipMessageBuilder.ResponseTo(request, 503, "Service Unavailable", NewTag()).ToArray(), 503);
+        }
+    }
+
+    /// <summary>CANCEL of a re-INVITE: answered 200 already; pass it on to the branch if that is proceeding. The
+    /// downstream 487 is then relayed through the normal response path.</summary>
+    private void CancelInDialogInvite(CallContext context, ServerTransaction inviteTransaction)
+    {
+        if (inviteTransaction.State != ServerTransactionState.Proceeding)
+        {
+            return;
+        }
+
+        foreach (var client in context.ClientTransactions.Values)
+        {
+            if (client.Owner == inviteTransaction && client.IsInvite && client.State == ClientTransactionState.Proceeding &&
+                !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
+            {
+                SendCancel(context, client);
+                return;
+            }
         }
     }
 

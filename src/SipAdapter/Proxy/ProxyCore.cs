@@ -29,6 +29,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private readonly SipTimerSettings _timers;
     private readonly string _instance = Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture);
     private readonly CancellationToken _stopping;
+    private readonly TimeSpan? _maxDialogDuration;
     private long _sequence;
 
     public ProxyCore(IProxyPolicy policy, IClock clock, ISipScheduler scheduler, ILogger logger, SipServerOptions options,
@@ -44,6 +45,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
         Counters = counters;
         _stopping = stopping;
         ListenAddress = options.ListenAddress;
+        _maxDialogDuration = options.MaxDialogDuration;
     }
 
     public SipCounters Counters { get; }
