@@ -85,7 +85,8 @@ public sealed record SipServerOptions
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"SipServerOptions.{ex.ParamName}: {ex.Message}", ex.ParamName, ex);
+            var detail = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentException($"SipServerOptions.{detail}", ex.ParamName, ex);
         }
     }
 

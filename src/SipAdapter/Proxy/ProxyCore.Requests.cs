@@ -130,6 +130,12 @@ internal sealed partial class ProxyCore
 
     private bool IsLoop(SipMessage request)
     {
+        // Almost every request has never passed here: skip the full Via parse unless one of our branches is present.
+        if (!request.HeaderContains(SipHeaderId.Via, "z9hG4bK-cc"u8))
+        {
+            return false;
+        }
+
         var vias = request.Vias;
         string? expected = null;
         foreach (var via in vias)
