@@ -139,6 +139,15 @@ public class TcpTransportTests
         var attempt = await bed.Policy.WaitForAsync("AttemptFailed");
         attempt.StatusCode.ShouldBe(503);
         attempt.TargetIndex.ShouldBe(0);
+
+        // A failed connect is not remembered: once the peer listens, the next call connects.
+        using var revived = new TcpListener(dead);
+        revived.Start();
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:x@{dead};transport=tcp", new SipEndpoint(dead.Address, dead.Port, SipTransport.Tcp))]);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId + "-2", bed.Caller.NewBranch()), bed.Proxy);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var accepted = await revived.AcceptTcpClientAsync(cts.Token);
+        (await ReadSomeAsync(accepted.GetStream(), TimeSpan.FromSeconds(5))).ShouldStartWith("INVITE ");
     }
 
     [Fact]
