@@ -197,7 +197,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
         await context.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!context.Removed)
+            // After StopAsync timers still fire; they must not reach the policy or the (closed) sockets.
+            if (!context.Removed && !_stopping.IsCancellationRequested)
             {
                 await action().ConfigureAwait(false);
             }
