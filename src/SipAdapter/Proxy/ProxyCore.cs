@@ -114,7 +114,14 @@ internal sealed partial class ProxyCore : ISipMessageSink
         {
             if (message.IsRequest)
             {
-                RejectStateless(message, source, SipCounter.MalformedRequests, ex.StatusCode, ex.ReasonPhrase);
+                // The bad header may be the Via itself: answer from the raw lines, to the source address.
+                Counters.Increment(SipCounter.MalformedRequests);
+                _logger.LogInformation("Rejected malformed request from {Source}: {Code} {Reason} '{Data}'",
+                    source, ex.StatusCode, ex.ReasonPhrase, SipLogText.Escape(data));
+                if (message.Method != SipMethod.Ack && RawRejection.TryBuild(data, ex.StatusCode, ex.ReasonPhrase, out var response))
+                {
+                    Send(source, response);
+                }
             }
             else
             {

@@ -18,7 +18,11 @@ internal sealed class UdpSipChannel : IAsyncDisposable
     {
         _sink = sink;
         _logger = logger;
-        _socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            // Bursts (call storms, retransmissions) must not overflow the kernel queue; the OS caps this at rmem_max.
+            ReceiveBufferSize = 4 * 1024 * 1024,
+        };
         _socket.Bind(bindTo);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }
