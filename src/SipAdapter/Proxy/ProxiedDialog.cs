@@ -39,6 +39,9 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
 
     public uint CalleeCSeq { get; set; }
 
+    /// <summary>When the 2xx was relayed (for logs; the domain keeps its own times).</summary>
+    public NodaTime.Instant AnsweredAt { get; init; }
+
     /// <summary>The maximum-duration timer, if any.</summary>
     public IDisposable? Timer { get; set; }
 

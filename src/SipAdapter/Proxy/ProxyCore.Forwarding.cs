@@ -24,7 +24,23 @@ internal sealed partial class ProxyCore
             uri = retarget is not null && SipUri.TryParse(retarget, out var target) ? target : null;
         }
 
-        return TryResolve(uri, out destination) && !IsUs(destination);
+        if (!TryResolve(uri, out destination) || IsUs(destination))
+        {
+            return false;
+        }
+
+        // A party that reached us over TCP gets its in-dialog requests over that same connection (it may not
+        // accept connections, e.g. behind NAT), not over a new one to its Contact port.
+        if (dialog is not null && party is { } sender && destination.Transport == SipTransport.Tcp)
+        {
+            var peer = sender == DialogParty.Caller ? dialog.Callee : dialog.CallerDestination;
+            if (peer.Transport == SipTransport.Tcp && peer.Address.Equals(destination.Address))
+            {
+                destination = peer;
+            }
+        }
+
+        return true;
     }
 
     private bool IsUs(SipEndpoint endpoint) =>

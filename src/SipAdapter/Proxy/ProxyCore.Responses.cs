@@ -147,6 +147,7 @@ internal sealed partial class ProxyCore
                 CallerFrom = invite.Request.GetFirst(SipHeaderId.From)!,
                 CalleeTo = response.GetFirst(SipHeaderId.To)!,
                 CallerCSeq = invite.Request.CSeq.Number,
+                AnsweredAt = Now,
             };
             if (_maxDialogDuration is { } max)
             {

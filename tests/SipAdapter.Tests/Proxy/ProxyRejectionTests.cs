@@ -124,4 +124,20 @@ public class ProxyRejectionTests
         await bed.Caller.ExpectResponseAsync(200, SipMethod.Update);
         bed.Policy.Events.ShouldNotContain(e => e.Kind == "Answered");
     }
+
+    [Fact]
+    public async Task Rejection_carries_retry_after_and_a_throwing_policy_gives_500()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.Route = _ => new RejectInvite(503, "Service Unavailable", TimeSpan.FromSeconds(30));
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        (await bed.Caller.ExpectResponseAsync(503)).GetFirst(SipHeaderId.RetryAfter).ShouldBe("30");
+
+        bed.Policy.Route = _ => throw new InvalidOperationException("store down");
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId + "-2", bed.Caller.NewBranch()), bed.Proxy);
+        (await bed.Caller.ExpectResponseAsync(500)).ReasonPhrase.ShouldBe("Server Internal Error");
+        await ProxyTestBed.EventuallyAsync(() => bed.Policy.Events.Count(e => e.Kind == "Failed") == 2, "both failures reported");
+        bed.Policy.Events.Last().StatusCode.ShouldBe(500);
+        bed.Server.Counters[SipCounter.PolicyErrors].ShouldBe(1);
+    }
 }

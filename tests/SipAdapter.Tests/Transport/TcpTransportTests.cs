@@ -194,4 +194,28 @@ public class TcpTransportTests
 
         text.ToString().ShouldStartWith("SIP/2.0 513 Message Too Large\r\n");
     }
+
+    [Fact]
+    public async Task Requests_toward_a_tcp_caller_reuse_the_connection_it_opened()
+    {
+        await using var bed = await StartAsync();
+        await using var caller = new TcpTestPeer("127.0.0.11");
+        bed.RouteTo(bed.Callee);
+        var stream = await caller.ConnectAsync(bed.Server.TcpEndpoint!.Value);
+        var invite = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, caller.NewBranch())
+            .Replace($"SIP/2.0/UDP {bed.Caller.HostPort}", $"SIP/2.0/TCP {caller.HostPort}")
+            .Replace($"<sip:alice@{bed.Caller.HostPort}>", $"<sip:alice@{caller.HostPort};transport=tcp>");
+        await TcpTestPeer.WriteAsync(stream, invite);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await caller.ExpectResponseAsync(200);
+
+        var bye = SipText.InDialog("BYE", bed.Callee, atCallee.Contacts[0].UriText, atCallee.GetValues(SipHeaderId.RecordRoute),
+            "<sip:+31205550200@127.0.0.1>;tag=callee-tag", atCallee.GetFirst(SipHeaderId.From)!, bed.CallId, 1, bed.Callee.NewBranch());
+        await bed.Callee.SendAsync(bye, bed.Proxy);
+        var byeAtCaller = await caller.ExpectRequestAsync(SipMethod.Bye);
+        caller.OriginOf(byeAtCaller).ShouldBeSameAs(stream);
+        caller.AcceptedConnections.ShouldBe(0);
+        byeAtCaller.TopVia.Transport.ShouldBe("TCP");
+    }
 }
