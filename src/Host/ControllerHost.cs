@@ -72,6 +72,8 @@ public static class ControllerHost
         services.AddHostedService<StartupProvisioning>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
         services.AddHostedService(sp => sp.GetRequiredService<NetworkHealthService>());
+        services.AddSingleton<GatewayProber>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         overrides?.Invoke(services);
