@@ -15,7 +15,9 @@ public sealed class RoutedCallsFixture : RoutingFixture;
 /// </summary>
 public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<RoutedCallsFixture>
 {
-    private static Dictionary<string, string> Expect(string regexp) => new() { ["EXPECT_REGEXP"] = regexp };
+    /// <summary>Replacement for uas-answer-expect.xml: the INVITE must match <paramref name="regexp"/> (escaped for the XML).</summary>
+    internal static Dictionary<string, string> Expect(string regexp) =>
+        new() { ["EXPECT_REGEXP"] = regexp.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;") };
 
     /// <summary>Places one call from <paramref name="from"/> dialling <paramref name="dialled"/>; returns sipp's result and the caller's port.</summary>
     private async Task<(SippResult Result, int Port)> CallAsync(IPAddress from, string dialled, string scenario = "uac-call.xml", string? expectStatus = null)
@@ -29,7 +31,7 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
     [Fact]
     public async Task An_inbound_call_from_a_gateway_to_a_DID_reaches_the_pbx()
     {
-        await using var acme = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.Acme, f.AcmePort,
+        await using var acme = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.Acme, f.AcmePort,
             replace: Expect(@"INVITE sip:\+31205550150@"));
         var (result, port) = await CallAsync(RoutingFixture.GwA, "31205550150"); // carriers often drop the '+'
         result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
@@ -48,7 +50,7 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
     public async Task Two_tenants_normalize_the_same_national_digits_with_their_own_dialplans()
     {
         // acme's dialplan is Dutch (0 -> +31), globex's German (0 -> +49); both leave through LCR "+" on gw-a.
-        await using (var gw = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.GwA, f.GwAPort,
+        await using (var gw = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.GwA, f.GwAPort,
                          replace: Expect(@"INVITE sip:\+31301234567@")))
         {
             var (result, port) = await CallAsync(RoutingFixture.Acme, "0301234567");
@@ -61,7 +63,7 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
             routed.TargetKind.ShouldBe("gateway");
             routed.TargetId.ShouldBe("gw-a");
         }
-        await using (var gw = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.GwA, f.GwAPort,
+        await using (var gw = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.GwA, f.GwAPort,
                          replace: Expect(@"INVITE sip:\+49301234567@")))
         {
             var (result, port) = await CallAsync(RoutingFixture.Globex, "0301234567");
@@ -141,7 +143,7 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
     [Fact]
     public async Task A_forwarded_DID_reaches_its_target_with_a_Diversion_header()
     {
-        await using var globex = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.Globex, f.GlobexPort,
+        await using var globex = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.Globex, f.GlobexPort,
             replace: Expect(@"Diversion: <sip:\+31205550177@cloud>;reason=unconditional"));
         var (result, port) = await CallAsync(RoutingFixture.GwB, "+31205550177");
         result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
@@ -160,7 +162,7 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
             new ProbeResult(false, null, "no answer"), f.Now));
         try
         {
-            await using var voicemail = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.Voicemail, f.VoicemailPort,
+            await using var voicemail = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.Voicemail, f.VoicemailPort,
                 replace: Expect(@"Diversion: <sip:\+31205550150@cloud>;reason=unavailable"));
             var (result, port) = await CallAsync(RoutingFixture.Globex, "+31205550150");
             result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
@@ -179,11 +181,11 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
     [Fact]
     public async Task An_emergency_number_is_routed_while_everything_else_is_blocked()
     {
-        var (refused, port) = await CallAsync(RoutingFixture.Initech, "0301234567", "uac-expect-error.xml", "403");
+        var (refused, port) = await CallAsync(RoutingFixture.Initech, "+31301234567", "uac-expect-error.xml", "403");
         refused.AllCallsSucceeded.ShouldBeTrue(refused.ToString());
         (await f.FinalCdrFromAsync(RoutingFixture.Initech, port, CdrDispositions.Rejected)).Reason!.ShouldContain("of tenant initech");
 
-        await using var gwB = await Sipp.StartServerAsync("uas-answer-expect-header.xml", RoutingFixture.GwB, f.GwBPort,
+        await using var gwB = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.GwB, f.GwBPort,
             replace: Expect(@"INVITE sip:\+?112@"));
         var (result, emergencyPort) = await CallAsync(RoutingFixture.Initech, "112");
         result.AllCallsSucceeded.ShouldBeTrue(result.ToString());

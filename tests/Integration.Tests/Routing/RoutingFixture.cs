@@ -85,7 +85,7 @@ public class RoutingFixture : IAsyncLifetime
             Id = "initech", Name = "Initech",
             Pbxs = [new PbxSpec { Id = "initech-pbx", Addresses = [Initech.ToString()], Port = InitechPort }],
             Dids = [new DidRangeSpec { First = "+31205550300", Last = "+31205550309", Pbx = "initech-pbx" }],
-            BlockedPrefixes = ["+"],
+            BlockedPrefixes = ["+1", "+2", "+3", "+4", "+5", "+6", "+7", "+8", "+9"], // every number
             Emergency = [new EmergencySpec { Number = "112", Gateway = "gw-b" }],
         });
         return demo with
