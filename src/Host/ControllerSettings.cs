@@ -19,8 +19,9 @@ public sealed record ControllerSettings
     public bool Demo { get; init; }
     /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
     public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
-    /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed.</summary>
-    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("CALLCONTROL_PROBE_TIMEOUT_MS"), out var ms) ? ms : 2000);
 
     /// <summary>The parsed <see cref="Dns"/> (port 53 unless given); null for the system resolver.</summary>
     public IPEndPoint? DnsServer => Dns is null ? null
