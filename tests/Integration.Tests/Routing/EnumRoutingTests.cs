@@ -75,4 +75,21 @@ public sealed class EnumRoutingTests(EnumRoutingFixture f) : IClassFixture<EnumR
     [InlineData("!^\\+1(.*)$!sip:\\1@h!", "+441234", null)]
     public void The_NAPTR_regexp_is_applied_to_the_number(string field, string number, string? expected) =>
         DnsEnumResolver.ApplyRegexp(field, number).ShouldBe(expected);
+
+    [Theory]
+    [InlineData("sip:+441234@10.0.0.1", "10.0.0.1", 5060, "udp")]
+    [InlineData("sip:info@example.com:5070;transport=tcp", "example.com", 5070, "tcp")]
+    [InlineData("sips:info@example.com", "example.com", 5061, "tls")]
+    [InlineData("sip:[2001:db8::1]:5080", "2001:db8::1", 5080, "udp")]
+    public void The_host_port_and_transport_of_an_ENUM_uri_are_read(string uri, string host, int port, string transport)
+    {
+        EnumTarget.TryParse(uri, out var target).ShouldBeTrue();
+        target.ShouldBe(new EnumTarget(host, port, transport));
+    }
+
+    [Theory]
+    [InlineData("mailto:info@example.com")]
+    [InlineData("sip:info@example.com:99999")]
+    [InlineData("sip:info@example.com;transport=sctp")]
+    public void A_uri_the_controller_cannot_send_to_is_refused(string uri) => EnumTarget.TryParse(uri, out _).ShouldBeFalse();
 }
