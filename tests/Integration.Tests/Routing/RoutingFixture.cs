@@ -34,6 +34,8 @@ public class RoutingFixture : IAsyncLifetime
     public IDocumentStore Store => App.Services.GetRequiredService<IDocumentStore>();
     public IPEndPoint SipEndpoint { get; private set; } = null!;
     public string HttpUrl { get; private set; } = "";
+    /// <summary>What the controller was started with (its schema, for a second controller on the same store).</summary>
+    public ControllerSettings Settings { get; private set; } = null!;
     public int AcmePort { get; } = FreePort.Udp(Acme);
     public int GlobexPort { get; } = FreePort.Udp(Globex);
     public int InitechPort { get; } = FreePort.Udp(Initech);
@@ -51,14 +53,15 @@ public class RoutingFixture : IAsyncLifetime
     {
         await BeforeStartAsync();
         HttpUrl = $"http://127.0.0.1:{FreePort.Tcp(IPAddress.Loopback)}";
-        App = ControllerHost.Build(Configure(new ControllerSettings
+        Settings = Configure(new ControllerSettings
         {
             ConnectionString = TestDatabase.ConnectionString,
             Schema = TestDatabase.NewSchema("rt"),
             SipAddress = IPAddress.Loopback,
             SipPort = 0,
             HttpUrl = HttpUrl,
-        }));
+        });
+        App = ControllerHost.Build(Settings);
         await App.StartAsync();
         SipEndpoint = App.Services.GetRequiredService<SipService>().UdpEndpoint;
         var outcome = await ProvisionAsync(Document());
