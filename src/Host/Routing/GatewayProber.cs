@@ -135,7 +135,8 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
             while (true)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                wait.CancelAfter(nextSend - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+                var untilRetransmit = nextSend - clock.Elapsed;
+                wait.CancelAfter(untilRetransmit > TimeSpan.Zero ? untilRetransmit : TimeSpan.FromMilliseconds(1));
                 try
                 {
                     var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), wait.Token);
