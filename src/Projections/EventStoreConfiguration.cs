@@ -1,6 +1,7 @@
 using CallControl.Calls;
 using CallControl.Projections.Cdrs;
 using CallControl.Provisioning;
+using CallControl.Routing;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -39,6 +40,12 @@ public static class EventStoreConfiguration
         typeof(CallAnswered), typeof(CallFailed), typeof(CallEnded),
     ];
 
+    /// <summary>Reachability from probing, one stream per gateway or PBX (<see cref="HealthStreams"/>).</summary>
+    public static readonly Type[] HealthEventTypes =
+    [
+        typeof(GatewayMarkedDown), typeof(GatewayMarkedUp), typeof(PbxMarkedUnreachable), typeof(PbxMarkedReachable),
+    ];
+
     public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
     {
         if (schema != schema.ToLowerInvariant())
@@ -59,6 +66,7 @@ public static class EventStoreConfiguration
             });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
+        opts.Events.AddEventTypes(HealthEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.
         opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);
