@@ -112,8 +112,15 @@ public sealed class CallPolicy(
                 var pbx = r.Pbx;
                 var forward = new ForwardTarget($"sip:{r.Destination}@{FormatHost(pbx.Address)}:{pbx.Port}",
                     new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)), ExtraHeaders: extra);
-                return new ForwardPlan(r.Destination, "pbx", pbx.PbxId, pbx.TenantId, pbx.PbxId, r.Reason,
-                    [new PlannedTarget(forward, new RoutedTarget("pbx", pbx.PbxId, forward.RequestUri, forward.Destination.ToString()))]);
+                var planned = new List<PlannedTarget> { new(forward, new RoutedTarget("pbx", pbx.PbxId, forward.RequestUri, forward.Destination.ToString())) };
+                if (r.VoicemailFallback is { } vm)
+                {
+                    // Unreachable on this call (no answer to the INVITE, 5xx): the proxy fails over to voicemail.
+                    var fallback = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)),
+                        ExtraHeaders: [$"Diversion: {r.FallbackDiversion}"]);
+                    planned.Add(new PlannedTarget(fallback, new RoutedTarget("voicemail", pbx.PbxId, fallback.RequestUri, fallback.Destination.ToString())));
+                }
+                return new ForwardPlan(r.Destination, "pbx", pbx.PbxId, pbx.TenantId, pbx.PbxId, r.Reason, planned);
             }
             case RoutedToVoicemail v:
             {

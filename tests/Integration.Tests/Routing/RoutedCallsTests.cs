@@ -179,6 +179,27 @@ public sealed class RoutedCallsTests(RoutedCallsFixture f) : IClassFixture<Route
     }
 
     [Fact]
+    public async Task A_pbx_that_fails_the_call_with_503_sends_it_on_to_its_voicemail()
+    {
+        // No probe has marked acme-hq down: it is found unreachable on this very call.
+        await using var acme = await Sipp.StartServerAsync("uas-reject.xml", RoutingFixture.Acme, f.AcmePort,
+            replace: new Dictionary<string, string> { ["REJECT_STATUS"] = "503" });
+        await using var voicemail = await Sipp.StartServerAsync("uas-answer-expect.xml", RoutingFixture.Voicemail, f.VoicemailPort,
+            replace: Expect(@"Diversion: <sip:\+31205550160@cloud>;reason=unavailable"));
+        var (result, port) = await CallAsync(RoutingFixture.Globex, "+31205550160");
+        result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
+        (await acme.WaitAsync()).AllCallsSucceeded.ShouldBeTrue();
+        (await voicemail.WaitAsync()).AllCallsSucceeded.ShouldBeTrue();
+
+        var cdr = await f.FinalCdrFromAsync(RoutingFixture.Globex, port, CdrDispositions.Answered);
+        cdr.TargetKind.ShouldBe("voicemail");
+        var failed = await f.SingleEventAsync<CallAttemptFailed>(cdr.Id);
+        (failed.TargetKind, failed.TargetId, failed.StatusCode).ShouldBe(("pbx", "acme-hq", 503));
+        var routed = await f.SingleEventAsync<CallRouted>(cdr.Id);
+        routed.Candidates.ShouldContain(c => c.Kind == "voicemail" && c.Outcome == "fallback");
+    }
+
+    [Fact]
     public async Task An_emergency_number_is_routed_while_everything_else_is_blocked()
     {
         var (refused, port) = await CallAsync(RoutingFixture.Initech, "+31301234567", "uac-expect-error.xml", "403");
