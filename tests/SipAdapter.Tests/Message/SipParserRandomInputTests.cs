@@ -4,7 +4,7 @@ using CsCheck;
 namespace CallControl.Tests.Message;
 
 /// <summary>The parser must never throw on any input, and typed accessors only with <see cref="SipMessageException"/>.</summary>
-public class SipParserFuzzTests
+public class SipParserRandomInputTests
 {
     private const string Specials = "<>\";,:@[] \t\r\n%=";
 
