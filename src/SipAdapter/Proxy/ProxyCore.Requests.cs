@@ -186,8 +186,14 @@ internal sealed partial class ProxyCore
                 return;
             }
 
-            var forwarded = BuildForwarded(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)));
-            Send(destination, forwarded);
+            var builder = ForwardedBuilder(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)),
+                hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+            if (dialog is not null && party is { } sender && TranslateInDialog(builder, ack, dialog, sender) is { } hop)
+            {
+                destination = hop;
+            }
+
+            Send(destination, builder.ToArray());
         }
         finally
         {
@@ -260,6 +266,13 @@ internal sealed partial class ProxyCore
         {
             dialog.SawRequest(sender, request.CSeq.Number);
         }
+        else if (request.Method == SipMethod.Bye && context.Invite is null or { Finished: true })
+        {
+            // Routed through us but unknown here (e.g. after a restart): forwarded as it is, and the domain is told
+            // so that it can close a call it still has open.
+            await CallPolicyAsync(() => _policy.OnUnknownDialogEndedAsync(request.CallId, request.From.Tag ?? "", request.To.Tag),
+                "OnUnknownDialogEndedAsync").ConfigureAwait(false);
+        }
 
         var env = context.Environment!;
         var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
@@ -275,7 +288,14 @@ internal sealed partial class ProxyCore
         }
 
         var branch = NewBranch(LoopHash(request));
-        var bytes = BuildForwarded(request, source, popped, retarget, destination.Transport, null, null, branch);
+        var builder = ForwardedBuilder(request, source, popped, retarget, destination.Transport, null, null, branch,
+            hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+        if (dialog is not null && party is { } from && TranslateInDialog(builder, request, dialog, from) is { } hop)
+        {
+            destination = hop;
+        }
+
+        var bytes = builder.ToArray();
         var forwarded = ParseOwn(bytes);
         var client = new ClientTransaction(ClientKey(branch, request.Method), branch, forwarded, bytes, destination, env)
         {
