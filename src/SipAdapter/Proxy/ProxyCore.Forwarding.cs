@@ -28,7 +28,7 @@ internal sealed partial class ProxyCore
     }
 
     private bool IsUs(SipEndpoint endpoint) =>
-        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort);
+        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort || endpoint.Port == TlsPort);
 
     /// <summary>Copy of a request to forward (RFC 3261 §16.6): Request-URI, our Via on top (with received/rport
     /// added to the previous one), Max-Forwards decremented, our Route entries removed, Record-Route added.</summary>

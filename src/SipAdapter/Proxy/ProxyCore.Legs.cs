@@ -97,7 +97,13 @@ internal sealed partial class ProxyCore
 
         if (leg.HideTopology && !towardCaller && response.HasHeader(SipHeaderId.Contact))
         {
-            b.Set(SipHeaderId.Contact, OwnContact(upstreamRequest.TopVia.Transport.Equals("UDP", StringComparison.OrdinalIgnoreCase) ? SipTransport.Udp : SipTransport.Tcp));
+            var transport = upstreamRequest.TopVia.Transport.ToUpperInvariant() switch
+            {
+                "TLS" => SipTransport.Tls,
+                "TCP" => SipTransport.Tcp,
+                _ => SipTransport.Udp,
+            };
+            b.Set(SipHeaderId.Contact, OwnContact(transport));
         }
 
         if (leg.RewritesHeaders || leg.CSeqOffset != 0)
