@@ -16,7 +16,7 @@ internal sealed partial class ProxyCore
             return;
         }
 
-        var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, SipMethod.Invite), request, ResponseDestination(request, source), context.Environment!);
+        var serverTransaction = new ServerTransaction(ServerKey(TransactionId(request), SipMethod.Invite), request, ResponseDestination(request, source), context.Environment!);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
         serverTransaction.SendProvisional(SipMessageBuilder.ResponseTo(request, 100, "Trying", null).ToArray());
 

@@ -12,10 +12,7 @@ internal sealed partial class ProxyCore
         var topVia = request.TopVia;
         _ = request.From;
         _ = request.To;
-        if (topVia.Branch is null)
-        {
-            throw new SipMessageException(400, "Missing Via Branch");
-        }
+        var transactionId = TransactionId(request);
 
         var scheme = SipUri.GetScheme(request.RequestUri);
         if (scheme is not ("sip" or "sips" or "tel"))
@@ -95,7 +92,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(request.CallId).ConfigureAwait(false);
         try
         {
-            if (context.ServerTransactions.TryGetValue(ServerKey(topVia.Branch, request.Method), out var existing))
+            if (context.ServerTransactions.TryGetValue(ServerKey(transactionId, request.Method), out var existing))
             {
                 Counters.Increment(SipCounter.RetransmissionsAbsorbed);
                 existing.OnRetransmission();
@@ -159,7 +156,7 @@ internal sealed partial class ProxyCore
         try
         {
             // ACK for a non-2xx final response belongs to the INVITE server transaction (same branch).
-            if (context.ServerTransactions.TryGetValue(ServerKey(ack.TopVia.Branch!, SipMethod.Invite), out var transaction) && transaction.OnAck())
+            if (context.ServerTransactions.TryGetValue(ServerKey(TransactionId(ack), SipMethod.Invite), out var transaction) && transaction.OnAck())
             {
                 return;
             }
@@ -206,7 +203,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(cancel.CallId).ConfigureAwait(false);
         try
         {
-            var branch = cancel.TopVia.Branch!;
+            var branch = TransactionId(cancel);
             if (!context.ServerTransactions.TryGetValue(ServerKey(branch, SipMethod.Invite), out var inviteTransaction))
             {
                 RejectStateless(cancel, source, SipCounter.TransactionDoesNotExist, 481, "Call/Transaction Does Not Exist");
@@ -275,7 +272,7 @@ internal sealed partial class ProxyCore
         }
 
         var env = context.Environment!;
-        var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
+        var serverTransaction = new ServerTransaction(ServerKey(TransactionId(request), request.Method), request, ResponseDestination(request, source), env);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
 
         if (request.Method == SipMethod.Bye && dialog is not null && party is { } byeParty && !dialog.Ended)

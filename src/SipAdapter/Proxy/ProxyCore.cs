@@ -323,6 +323,19 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     private string NewTag() => $"cc{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
 
+    /// <summary>Server transaction id (RFC 3261 §17.2.3): the top Via branch when it has the magic cookie; for RFC 2543
+    /// clients (no branch, or one without the cookie) Request-URI, From tag, Call-ID, CSeq number and the top Via's
+    /// sent-by, which an INVITE shares with its CANCEL and the ACK of its non-2xx answer.</summary>
+    private static string TransactionId(SipMessage request)
+    {
+        var via = request.TopVia;
+        var branch = via.Branch;
+        return branch is not null && branch.StartsWith(SipViaHeader.MagicCookie, StringComparison.Ordinal)
+            ? branch
+            : string.Join('|', "2543", request.RequestUri, request.From.Tag, request.CallId,
+                request.CSeq.Number.ToString(CultureInfo.InvariantCulture), via.SentBy, branch);
+    }
+
     private static string ServerKey(string branch, SipMethod method) =>
         string.Concat(branch, method is SipMethod.Invite or SipMethod.Ack ? "|INVITE" : method == SipMethod.Cancel ? "|CANCEL" : "|OTHER");
 
