@@ -103,7 +103,9 @@ internal sealed partial class ProxyCore
     }
 
     /// <summary>Headers that name the sender's side and are dropped toward a topology-hidden peer.</summary>
-    private static readonly string[] HiddenIdentityHeaders = ["P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID", "Reply-To"];
+    /// <remarks>The policy's <see cref="ForwardTarget.ExtraHeaders"/> (e.g. its own Diversion) are added after this.</remarks>
+    private static readonly string[] HiddenIdentityHeaders =
+        ["P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID", "Reply-To", "Diversion", "History-Info"];
 
     private string OwnVia(SipTransport transport, string branch)
     {

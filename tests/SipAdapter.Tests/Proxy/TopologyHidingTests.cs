@@ -28,7 +28,7 @@ public class TopologyHidingTests
         var upstream = $"<sip:{bed.Caller.HostPort};lr;upstream>";
         var callerBranch = bed.Caller.NewBranch();
         var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, callerBranch,
-                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\n")
+                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\nDiversion: <sip:200@127.0.0.11>;reason=unconditional\r\n")
             .Replace("Via: ", "Via: SIP/2.0/UDP 127.0.0.11:5999;branch=z9hG4bK-first-hop\r\nVia: ", StringComparison.Ordinal);
         // The second Via line is the caller's own: swap so the caller's Via is on top as it must be.
         var lines = text.Split("\r\n").ToList();
@@ -100,5 +100,50 @@ public class TopologyHidingTests
         byeOk.Vias.Count.ShouldBe(1);
         byeOk.GetFirst(SipHeaderId.From).ShouldBe(callerFrom);
         (await bed.Policy.WaitForAsync("Ended")).Party.ShouldBe(DialogParty.Caller);
+    }
+
+    [Fact]
+    public async Task Carrier_leg_with_caller_id_credentials_and_max_duration_stays_hidden_and_consistent()
+    {
+        var scheduler = new ManualSipScheduler();
+        await using var bed = await ProxyTestBed.StartAsync(scheduler, clock: scheduler.Clock);
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:{invite.RequestUriUser}@{bed.Callee.HostPort}", bed.Callee.SipEndpoint)
+        {
+            HideTopology = true,
+            PresentedCaller = "+31205550100",
+            Credentials = new DigestCredentials("trunk", "pw"),
+        }])
+        {
+            MaxDuration = TimeSpan.FromMinutes(1),
+        };
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var first = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.SendAsync(SipMessageBuilder.ResponseTo(first, 407, "Proxy Authentication Required", "auth-tag")
+            .Add("Proxy-Authenticate", "Digest realm=\"carrier\", nonce=\"xyz\", qop=\"auth\"").ToArray(), bed.Proxy);
+        var second = await bed.Callee.ExpectAsync(m => m.IsRequest && m.Method == SipMethod.Invite && m.CSeq.Number == 2, "authenticated INVITE");
+        foreach (var m in new[] { first, second })
+        {
+            Headers(m).ShouldNotContain("127.0.0.11");
+            m.Vias.Count.ShouldBe(1);
+            m.From.Uri!.User.ShouldBe("+31205550100");
+            m.From.Tag.ShouldBe("caller-tag");
+        }
+
+        second.GetFirst("Proxy-Authorization").ShouldNotBeNull();
+        await bed.Callee.RespondAsync(second, 200, "OK", bed.Proxy);
+        var ok = await bed.Caller.ExpectResponseAsync(200);
+        ok.CSeq.Number.ShouldBe(1u);
+        ok.GetFirst(SipHeaderId.From).ShouldBe("\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag");
+
+        await scheduler.WaitForTimerAsync(TimeSpan.FromMinutes(1));
+        scheduler.Advance(TimeSpan.FromMinutes(1));
+        var toCarrier = await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
+        Headers(toCarrier).ShouldNotContain("127.0.0.11");
+        toCarrier.CSeq.Number.ShouldBe(3u);
+        toCarrier.From.Uri!.User.ShouldBe("+31205550100");
+        toCarrier.To.Tag.ShouldBe("callee-tag");
+        var toCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        toCaller.GetFirst(SipHeaderId.To).ShouldBe("\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag");
+        (await bed.Policy.WaitForAsync("Ended")).Reason.ShouldBe("maximum duration reached");
     }
 }
