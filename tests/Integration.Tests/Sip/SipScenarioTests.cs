@@ -1,9 +1,12 @@
 using System.Net;
 using CallControl.Calls;
 using CallControl.Host.Calls;
+using CallControl.Host.Sip;
 using CallControl.Projections.Cdrs;
+using CallControl.Sip.Proxy;
 using CallControl.Tests.Infrastructure;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 
 namespace CallControl.Tests.Sip;
@@ -49,9 +52,13 @@ public sealed class SipScenarioTests(SipControllerFixture controller) : IClassFi
     [Fact]
     public async Task Retransmitted_invite_and_bye_are_absorbed_and_the_call_is_recorded_once()
     {
-        var (caller, callee, port) = await RunAsync("uac-retransmit.xml", "uas-answer.xml");
+        var counters = controller.App.Services.GetRequiredService<SipService>().Server.Counters;
+        var absorbedBefore = counters[SipCounter.RetransmissionsAbsorbed];
+        var (caller, callee, port) = await RunAsync("uac-retransmit.xml", "uas-answer-slowly.xml");
         caller.AllCallsSucceeded.ShouldBeTrue(caller.ToString());
         callee.AllCallsSucceeded.ShouldBeTrue(callee.ToString());
+        // The callee took exactly one INVITE and one BYE (-m 1, a duplicate would be unexpected); the proxy absorbed both copies.
+        (counters[SipCounter.RetransmissionsAbsorbed] - absorbedBefore).ShouldBeGreaterThanOrEqualTo(2);
         var cdr = await CdrOfOnlyCallFromAsync(UdpSource(port), CdrDispositions.Answered);
         cdr.EndedBy.ShouldBe("caller");
         var events = await new CallQueries(controller.Store).ReplayAsync(cdr.CallId);
