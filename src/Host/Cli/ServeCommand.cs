@@ -14,6 +14,18 @@ public sealed class ServeSettings : CommonSettings
     [Description("UDP and TCP port for SIP (default: $CALLCONTROL_SIP_PORT, else 5060)")]
     public int? SipPort { get; init; }
 
+    [CommandOption("--tls-port <PORT>")]
+    [Description("Port for SIP over TLS (default: $CALLCONTROL_TLS_PORT, else 5061); TLS is off without --tls-cert")]
+    public int? TlsPort { get; init; }
+
+    [CommandOption("--tls-cert <FILE>")]
+    [Description("PEM certificate (chain) for SIP over TLS (default: $CALLCONTROL_TLS_CERT); needs --tls-key")]
+    public string? TlsCert { get; init; }
+
+    [CommandOption("--tls-key <FILE>")]
+    [Description("PEM private key of --tls-cert (default: $CALLCONTROL_TLS_KEY)")]
+    public string? TlsKey { get; init; }
+
     [CommandOption("--http <URL>")]
     [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
     public string? Http { get; init; }
@@ -34,6 +46,11 @@ public sealed class ServeSettings : CommonSettings
         if (Dns is not null && !IPEndPoint.TryParse(Dns, out _))
             return Spectre.Console.ValidationResult.Error($"--dns: '{Dns}' is not an IP address or ip:port");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
+        if (TlsPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--tls-port: {TlsPort} is not a port");
+        var cert = TlsCert ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_CERT");
+        var key = TlsKey ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_KEY");
+        if (string.IsNullOrEmpty(cert) != string.IsNullOrEmpty(key))
+            return Spectre.Console.ValidationResult.Error("--tls-cert and --tls-key must be given together");
         return base.Validate();
     }
 }
@@ -49,6 +66,9 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             SipAddress = IPAddress.Parse(settings.SipAddress ?? env("CALLCONTROL_SIP_ADDRESS") ?? "127.0.0.1"),
             SipPort = settings.SipPort ?? (int.TryParse(env("CALLCONTROL_SIP_PORT"), out var p) ? p : 5060),
             HttpUrl = settings.Http ?? env("CALLCONTROL_HTTP") ?? "http://127.0.0.1:8080",
+            TlsPort = settings.TlsPort ?? (int.TryParse(env("CALLCONTROL_TLS_PORT"), out var tp) ? tp : 5061),
+            TlsCertificatePath = settings.TlsCert ?? env("CALLCONTROL_TLS_CERT"),
+            TlsKeyPath = settings.TlsKey ?? env("CALLCONTROL_TLS_KEY"),
             Demo = settings.Demo,
             Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
         };

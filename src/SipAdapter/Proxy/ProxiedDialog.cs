@@ -34,6 +34,18 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
     /// <summary>The callee's To header value (with tag), as sent in the 2xx.</summary>
     public string CalleeTo { get; init; } = "";
 
+    /// <summary>The caller's To header value (without tag), as sent in the INVITE.</summary>
+    public string CallerTo { get; init; } = "";
+
+    /// <summary>How the callee's leg differs (From/To, CSeq shift, topology hiding).</summary>
+    public CalleeLeg Leg { get; init; } = new("", "", 0, false);
+
+    /// <summary>Route set toward the caller: the Record-Route entries of proxies between the caller and us, in order.</summary>
+    public IReadOnlyList<string> CallerRouteSet { get; init; } = [];
+
+    /// <summary>Route set toward the callee: the 2xx's Record-Route entries above ours, reversed.</summary>
+    public IReadOnlyList<string> CalleeRouteSet { get; init; } = [];
+
     /// <summary>Highest CSeq seen in requests from each side (for requests the proxy itself sends, e.g. BYE).</summary>
     public uint CallerCSeq { get; set; }
 

@@ -44,12 +44,18 @@ internal sealed partial class ProxyCore
     }
 
     private bool IsUs(SipEndpoint endpoint) =>
-        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort);
+        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort || endpoint.Port == TlsPort);
 
     /// <summary>Copy of a request to forward (RFC 3261 §16.6): Request-URI, our Via on top (with received/rport
     /// added to the previous one), Max-Forwards decremented, our Route entries removed, Record-Route added.</summary>
     private byte[] BuildForwarded(SipMessage request, SipEndpoint source, int popped, string? requestUri, SipTransport outTransport,
-        SipTransport? recordRouteInbound, IReadOnlyList<string>? extraHeaders, string branch)
+        SipTransport? recordRouteInbound, IReadOnlyList<string>? extraHeaders, string branch) =>
+        ForwardedBuilder(request, source, popped, requestUri, outTransport, recordRouteInbound, extraHeaders, branch, hideUpstream: false).ToArray();
+
+    /// <param name="hideUpstream">Topology hiding toward the next hop: every Via, Route and Record-Route of the
+    /// sender's side is removed (only ours stay), Contact becomes our own URI, identity headers are dropped.</param>
+    private SipMessageBuilder ForwardedBuilder(SipMessage request, SipEndpoint source, int popped, string? requestUri, SipTransport outTransport,
+        SipTransport? recordRouteInbound, IReadOnlyList<string>? extraHeaders, string branch, bool hideUpstream)
     {
         var builder = SipMessageBuilder.From(request);
         if (requestUri is not null)
@@ -62,23 +68,39 @@ internal sealed partial class ProxyCore
             builder.RemoveFirstValue(SipHeaderId.Route);
         }
 
-        var top = request.TopVia;
-        var sourceHost = source.Address.ToString();
-        var received = top.Host.Trim('[', ']') == sourceHost ? null : sourceHost;
-        if (received is not null || top.HasRPort)
+        if (hideUpstream)
         {
-            builder.ReplaceFirstValue(SipHeaderId.Via, top.WithReceived(received, top.HasRPort ? source.Port : null));
+            builder.RemoveAll(SipHeaderId.Via).RemoveAll(SipHeaderId.RecordRoute);
+            foreach (var name in HiddenIdentityHeaders)
+            {
+                builder.RemoveAll(name);
+            }
+
+            if (request.HasHeader(SipHeaderId.Contact))
+            {
+                builder.Set(SipHeaderId.Contact, OwnContact(outTransport));
+            }
+        }
+        else
+        {
+            var top = request.TopVia;
+            var sourceHost = source.Address.ToString();
+            var received = top.Host.Trim('[', ']') == sourceHost ? null : sourceHost;
+            if (received is not null || top.HasRPort)
+            {
+                builder.ReplaceFirstValue(SipHeaderId.Via, top.WithReceived(received, top.HasRPort ? source.Port : null));
+            }
         }
 
-        var local = LocalEndpoint(outTransport);
-        builder.AddFirst(SipHeaderId.Via, $"SIP/2.0/{TransportToken(local.Transport)} {HostText}:{local.Port};branch={branch};rport");
+        builder.AddFirst(SipHeaderId.Via, OwnVia(outTransport, branch));
         builder.Set(SipHeaderId.MaxForwards, ((request.MaxForwards ?? 70) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (recordRouteInbound is { } inbound)
         {
             var inboundLocal = LocalEndpoint(inbound);
-            if (inboundLocal.Transport != local.Transport)
+            if (!hideUpstream && inboundLocal.Transport != LocalEndpoint(outTransport).Transport)
             {
                 // Transport switch: one entry per side so each party routes back over its own transport (RFC 5658 style).
+                // Hidden: the other entry is added to the responses toward the caller instead.
                 builder.AddTop(SipHeaderId.RecordRoute, RecordRoute(inbound));
             }
 
@@ -93,7 +115,26 @@ internal sealed partial class ProxyCore
             }
         }
 
-        return builder.ToArray();
+        return builder;
+    }
+
+    /// <summary>Headers that name the sender's side and are dropped toward a topology-hidden peer.</summary>
+    /// <remarks>The policy's <see cref="ForwardTarget.ExtraHeaders"/> (e.g. its own Diversion) are added after this.</remarks>
+    private static readonly string[] HiddenIdentityHeaders =
+        ["P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID", "Reply-To", "Diversion", "History-Info"];
+
+    private string OwnVia(SipTransport transport, string branch)
+    {
+        var local = LocalEndpoint(transport);
+        return $"SIP/2.0/{TransportToken(local.Transport)} {HostText}:{local.Port};branch={branch};rport";
+    }
+
+    /// <summary>Contact toward a topology-hidden peer: this proxy. Requests to it are mapped back to the dialog by
+    /// Call-ID and tags (the Request-URI naming us is retargeted to the other party's Contact).</summary>
+    private string OwnContact(SipTransport transport)
+    {
+        var local = LocalEndpoint(transport);
+        return $"<sip:cc@{HostText}:{local.Port};transport={TransportToken(local.Transport).ToLowerInvariant()}>";
     }
 
     private SipMessage ParseOwn(byte[] bytes)

@@ -12,10 +12,7 @@ internal sealed partial class ProxyCore
         var topVia = request.TopVia;
         _ = request.From;
         _ = request.To;
-        if (topVia.Branch is null)
-        {
-            throw new SipMessageException(400, "Missing Via Branch");
-        }
+        var transactionId = TransactionId(request);
 
         var scheme = SipUri.GetScheme(request.RequestUri);
         if (scheme is not ("sip" or "sips" or "tel"))
@@ -95,7 +92,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(request.CallId).ConfigureAwait(false);
         try
         {
-            if (context.ServerTransactions.TryGetValue(ServerKey(topVia.Branch, request.Method), out var existing))
+            if (context.ServerTransactions.TryGetValue(ServerKey(transactionId, request.Method), out var existing))
             {
                 Counters.Increment(SipCounter.RetransmissionsAbsorbed);
                 existing.OnRetransmission();
@@ -159,7 +156,7 @@ internal sealed partial class ProxyCore
         try
         {
             // ACK for a non-2xx final response belongs to the INVITE server transaction (same branch).
-            if (context.ServerTransactions.TryGetValue(ServerKey(ack.TopVia.Branch!, SipMethod.Invite), out var transaction) && transaction.OnAck())
+            if (context.ServerTransactions.TryGetValue(ServerKey(TransactionId(ack), SipMethod.Invite), out var transaction) && transaction.OnAck())
             {
                 return;
             }
@@ -186,8 +183,14 @@ internal sealed partial class ProxyCore
                 return;
             }
 
-            var forwarded = BuildForwarded(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)));
-            Send(destination, forwarded);
+            var builder = ForwardedBuilder(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)),
+                hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+            if (dialog is not null && party is { } sender && TranslateInDialog(builder, ack, dialog, sender) is { } hop)
+            {
+                destination = hop;
+            }
+
+            Send(destination, builder.ToArray());
         }
         finally
         {
@@ -200,7 +203,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(cancel.CallId).ConfigureAwait(false);
         try
         {
-            var branch = cancel.TopVia.Branch!;
+            var branch = TransactionId(cancel);
             if (!context.ServerTransactions.TryGetValue(ServerKey(branch, SipMethod.Invite), out var inviteTransaction))
             {
                 RejectStateless(cancel, source, SipCounter.TransactionDoesNotExist, 481, "Call/Transaction Does Not Exist");
@@ -260,9 +263,16 @@ internal sealed partial class ProxyCore
         {
             dialog.SawRequest(sender, request.CSeq.Number);
         }
+        else if (request.Method == SipMethod.Bye && context.Invite is null or { Finished: true })
+        {
+            // Routed through us but unknown here (e.g. after a restart): forwarded as it is, and the domain is told
+            // so that it can close a call it still has open.
+            await CallPolicyAsync(() => _policy.OnUnknownDialogEndedAsync(request.CallId, request.From.Tag ?? "", request.To.Tag),
+                "OnUnknownDialogEndedAsync").ConfigureAwait(false);
+        }
 
         var env = context.Environment!;
-        var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
+        var serverTransaction = new ServerTransaction(ServerKey(TransactionId(request), request.Method), request, ResponseDestination(request, source), env);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
 
         if (request.Method == SipMethod.Bye && dialog is not null && party is { } byeParty && !dialog.Ended)
@@ -276,7 +286,14 @@ internal sealed partial class ProxyCore
         }
 
         var branch = NewBranch(LoopHash(request));
-        var bytes = BuildForwarded(request, source, popped, retarget, destination.Transport, null, null, branch);
+        var builder = ForwardedBuilder(request, source, popped, retarget, destination.Transport, null, null, branch,
+            hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+        if (dialog is not null && party is { } from && TranslateInDialog(builder, request, dialog, from) is { } hop)
+        {
+            destination = hop;
+        }
+
+        var bytes = builder.ToArray();
         var forwarded = ParseOwn(bytes);
         var client = new ClientTransaction(ClientKey(branch, request.Method), branch, forwarded, bytes, destination, env)
         {

@@ -58,6 +58,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     public int? TcpPort { get; set; }
 
+    public int? TlsPort { get; set; }
+
     /// <summary>Number of calls (Call-IDs) with live state; for tests and metrics.</summary>
     public int ActiveCallCount => _calls.Count;
 
@@ -251,9 +253,13 @@ internal sealed partial class ProxyCore : ISipMessageSink
         return via.HasRPort ? source : source with { Port = via.Port ?? 5060 };
     }
 
-    private SipEndpoint LocalEndpoint(SipTransport transport) => transport == SipTransport.Udp || TcpPort is null
-        ? new SipEndpoint(ListenAddress, UdpPort, SipTransport.Udp)
-        : new SipEndpoint(ListenAddress, TcpPort.Value, transport);
+    /// <summary>Our endpoint for a transport; a transport we do not listen on falls back to TCP, then UDP.</summary>
+    private SipEndpoint LocalEndpoint(SipTransport transport) => transport switch
+    {
+        SipTransport.Tls when TlsPort is { } tls => new SipEndpoint(ListenAddress, tls, SipTransport.Tls),
+        SipTransport.Tcp or SipTransport.Tls when TcpPort is { } tcp => new SipEndpoint(ListenAddress, tcp, SipTransport.Tcp),
+        _ => new SipEndpoint(ListenAddress, UdpPort, SipTransport.Udp),
+    };
 
     private string HostText => ListenAddress.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ListenAddress}]" : ListenAddress.ToString();
 
@@ -277,8 +283,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
             return false;
         }
 
-        var port = uri.Port ?? 5060;
-        return port == UdpPort || port == TcpPort;
+        var port = uri.Port ?? (uri.Scheme == "sips" ? 5061 : 5060);
+        return port == UdpPort || port == TcpPort || port == TlsPort;
     }
 
     private bool IsUs(SipViaHeader via)
@@ -290,7 +296,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
         }
 
         var port = via.Port ?? 5060;
-        return port == UdpPort || port == TcpPort;
+        return port == UdpPort || port == TcpPort || port == TlsPort;
     }
 
     /// <summary>Next hop for a SIP URI with an IP host (no DNS on the hot path).</summary>
@@ -316,6 +322,19 @@ internal sealed partial class ProxyCore : ISipMessageSink
         $"{BranchPrefix}{loopHash:x8}-{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
 
     private string NewTag() => $"cc{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
+
+    /// <summary>Server transaction id (RFC 3261 §17.2.3): the top Via branch when it has the magic cookie; for RFC 2543
+    /// clients (no branch, or one without the cookie) Request-URI, From tag, Call-ID, CSeq number and the top Via's
+    /// sent-by, which an INVITE shares with its CANCEL and the ACK of its non-2xx answer.</summary>
+    private static string TransactionId(SipMessage request)
+    {
+        var via = request.TopVia;
+        var branch = via.Branch;
+        return branch is not null && branch.StartsWith(SipViaHeader.MagicCookie, StringComparison.Ordinal)
+            ? branch
+            : string.Join('|', "2543", request.RequestUri, request.From.Tag, request.CallId,
+                request.CSeq.Number.ToString(CultureInfo.InvariantCulture), via.SentBy, branch);
+    }
 
     private static string ServerKey(string branch, SipMethod method) =>
         string.Concat(branch, method is SipMethod.Invite or SipMethod.Ack ? "|INVITE" : method == SipMethod.Cancel ? "|CANCEL" : "|OTHER");
