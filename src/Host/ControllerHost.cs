@@ -1,4 +1,5 @@
 using CallControl.Host.Api;
+using CallControl.Host.Billing;
 using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
 using CallControl.Host.Provisioning;
@@ -69,8 +70,11 @@ public static class ControllerHost
         // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
         services.AddHostedService<StartupProvisioning>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
+        services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        // Credit comes after the limits guard: a call refused for limits reserves no credit.
+        services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());
         overrides?.Invoke(services);
 
         var app = builder.Build();
