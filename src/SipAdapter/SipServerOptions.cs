@@ -27,6 +27,10 @@ public sealed record SipServerOptions
     /// <summary>Proxy INVITE transaction timeout after a provisional (RFC 3261 §16.6 item 11, > 3 min).</summary>
     public TimeSpan TimerC { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>An answered dialog without BYE is ended by the proxy (BYE to both sides, OnEndedAsync with
+    /// <c>DialogParty.Proxy</c>) after this long; null: never. Protects limits and credit from vanished parties.</summary>
+    public TimeSpan? MaxDialogDuration { get; init; } = TimeSpan.FromHours(12);
+
     /// <summary>TCP connections without traffic for this long are closed.</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -60,6 +64,11 @@ public sealed record SipServerOptions
         CheckPositive(T4, nameof(T4));
         CheckPositive(TimerC, nameof(TimerC));
         CheckPositive(TcpIdleTimeout, nameof(TcpIdleTimeout));
+        if (MaxDialogDuration is { } maxDialog)
+        {
+            CheckPositive(maxDialog, nameof(MaxDialogDuration));
+        }
+
         if (T2 < T1)
         {
             throw new ArgumentException($"SipServerOptions.T2 ({T2}) must not be shorter than T1 ({T1}).", nameof(T2));
@@ -76,7 +85,8 @@ public sealed record SipServerOptions
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"SipServerOptions.{ex.ParamName}: {ex.Message}", ex.ParamName, ex);
+            var detail = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentException($"SipServerOptions.{detail}", ex.ParamName, ex);
         }
     }
 

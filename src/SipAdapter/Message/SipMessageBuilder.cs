@@ -60,7 +60,8 @@ public sealed class SipMessageBuilder
             }
             else if (id == SipHeaderId.To)
             {
-                if (statusCode > 100 && toTag is not null && request.To.Tag is null)
+                // Tolerant of a malformed To: it is then copied as it is (this may be the 400 about it).
+                if (statusCode > 100 && toTag is not null && SipNameAddress.TryParse(request.GetHeaderValue(i), out var to) && to.Tag is null)
                 {
                     b._headers.Add(new Header(id, "To", $"{request.GetHeaderValue(i)};tag={toTag}", default, null, -1));
                 }

@@ -130,6 +130,12 @@ internal sealed partial class ProxyCore
 
     private bool IsLoop(SipMessage request)
     {
+        // Almost every request has never passed here: skip the full Via parse unless one of our branches is present.
+        if (!request.HeaderContains(SipHeaderId.Via, "z9hG4bK-cc"u8))
+        {
+            return false;
+        }
+
         var vias = request.Vias;
         string? expected = null;
         foreach (var via in vias)
@@ -205,7 +211,13 @@ internal sealed partial class ProxyCore
             Send(ResponseDestination(cancel, source), SipMessageBuilder.ResponseTo(cancel, 200, "OK", context.Invite?.ToTag ?? NewTag()).ToArray());
 
             var invite = context.Invite;
-            if (invite is null || invite.ServerTransaction != inviteTransaction || invite.Finished || invite.Answered)
+            if (invite is null || invite.ServerTransaction != inviteTransaction)
+            {
+                CancelInDialogInvite(context, inviteTransaction);
+                return;
+            }
+
+            if (invite.Finished || invite.Answered)
             {
                 return;
             }
@@ -244,6 +256,11 @@ internal sealed partial class ProxyCore
             return;
         }
 
+        if (dialog is not null && party is { } sender)
+        {
+            dialog.SawRequest(sender, request.CSeq.Number);
+        }
+
         var env = context.Environment!;
         var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
@@ -252,6 +269,8 @@ internal sealed partial class ProxyCore
         {
             // Write-ahead: the end of the call is durable before the BYE goes on.
             dialog.Ended = true;
+            dialog.StopTimer();
+            _logger.LogDebug("Dialog {Key} ended by {Party} after {Duration}", dialog.Key, byeParty, Now - dialog.AnsweredAt);
             Counters.Increment(SipCounter.CallsEnded);
             await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, byeParty, "BYE"), "OnEndedAsync").ConfigureAwait(false);
         }
@@ -283,99 +302,23 @@ internal sealed partial class ProxyCore
         }
     }
 
-    /// <summary>Next hop: the first Route after ours, else the Request-URI. A request whose Request-URI is this proxy
-    /// (a UA that ignored Record-Route) is retargeted to the other party's Contact; anything else that would come
-    /// straight back here is refused.</summary>
-    private bool TryNextHop(SipMessage request, int popped, ProxiedDialog? dialog, DialogParty? party, out SipEndpoint destination, out string? retarget)
+    /// <summary>CANCEL of a re-INVITE: answered 200 already; pass it on to the branch if that is proceeding. The
+    /// downstream 487 is then relayed through the normal response path.</summary>
+    private void CancelInDialogInvite(CallContext context, ServerTransaction inviteTransaction)
     {
-        retarget = null;
-        var routes = request.Routes;
-        var uri = popped < routes.Count ? routes[popped].Uri : request.RequestUriParsed;
-        if (popped >= routes.Count && IsUs(uri))
+        if (inviteTransaction.State != ServerTransactionState.Proceeding)
         {
-            retarget = party switch
+            return;
+        }
+
+        foreach (var client in context.ClientTransactions.Values)
+        {
+            if (client.Owner == inviteTransaction && client.IsInvite && client.State == ClientTransactionState.Proceeding &&
+                !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
             {
-                DialogParty.Caller => dialog?.CalleeTarget,
-                DialogParty.Callee => dialog?.CallerTarget,
-                _ => null,
-            };
-            uri = retarget is not null && SipUri.TryParse(retarget, out var target) ? target : null;
-        }
-
-        return TryResolve(uri, out destination) && !IsUs(destination);
-    }
-
-    private bool IsUs(SipEndpoint endpoint) =>
-        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort);
-
-    /// <summary>Copy of a request to forward (RFC 3261 §16.6): Request-URI, our Via on top (with received/rport
-    /// added to the previous one), Max-Forwards decremented, our Route entries removed, Record-Route added.</summary>
-    private byte[] BuildForwarded(SipMessage request, SipEndpoint source, int popped, string? requestUri, SipTransport outTransport,
-        SipTransport? recordRouteInbound, IReadOnlyList<string>? extraHeaders, string branch)
-    {
-        var builder = SipMessageBuilder.From(request);
-        if (requestUri is not null)
-        {
-            builder.SetRequestUri(requestUri);
-        }
-
-        for (var i = 0; i < popped; i++)
-        {
-            builder.RemoveFirstValue(SipHeaderId.Route);
-        }
-
-        var top = request.TopVia;
-        var sourceHost = source.Address.ToString();
-        var received = top.Host.Trim('[', ']') == sourceHost ? null : sourceHost;
-        if (received is not null || top.HasRPort)
-        {
-            builder.ReplaceFirstValue(SipHeaderId.Via, top.WithReceived(received, top.HasRPort ? source.Port : null));
-        }
-
-        var local = LocalEndpoint(outTransport);
-        builder.AddFirst(SipHeaderId.Via, $"SIP/2.0/{TransportToken(local.Transport)} {HostText}:{local.Port};branch={branch};rport");
-        builder.Set(SipHeaderId.MaxForwards, ((request.MaxForwards ?? 70) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (recordRouteInbound is { } inbound)
-        {
-            var inboundLocal = LocalEndpoint(inbound);
-            if (inboundLocal.Transport != local.Transport)
-            {
-                // Transport switch: one entry per side so each party routes back over its own transport (RFC 5658 style).
-                builder.AddTop(SipHeaderId.RecordRoute, RecordRoute(inbound));
+                SendCancel(context, client);
+                return;
             }
-
-            builder.AddTop(SipHeaderId.RecordRoute, RecordRoute(outTransport));
-        }
-
-        if (extraHeaders is not null)
-        {
-            foreach (var line in extraHeaders)
-            {
-                builder.AddRawLine(line);
-            }
-        }
-
-        return builder.ToArray();
-    }
-
-    private SipMessage ParseOwn(byte[] bytes)
-    {
-        var result = SipParser.Parse(bytes, false, _parserOptions, out var message);
-        return result.Status == SipFrameStatus.Complete && message is not null
-            ? message
-            : throw new InvalidOperationException($"Built an unparsable message: {result.Error}.");
-    }
-
-    private async Task CallPolicyAsync(Func<ValueTask> call, string name)
-    {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Counters.Increment(SipCounter.PolicyErrors);
-            _logger.LogError(ex, "Proxy policy {Method} failed", name);
         }
     }
 }

@@ -140,8 +140,21 @@ internal sealed partial class ProxyCore
             Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;
-            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
-                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null);
+            var dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
+                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null)
+            {
+                CallerDestination = invite.ServerTransaction.ResponseDestination,
+                CallerFrom = invite.Request.GetFirst(SipHeaderId.From)!,
+                CalleeTo = response.GetFirst(SipHeaderId.To)!,
+                CallerCSeq = invite.Request.CSeq.Number,
+                AnsweredAt = Now,
+            };
+            if (_maxDialogDuration is { } max)
+            {
+                dialog.Timer = context.Environment!.Schedule(max, () => OnDialogExpiredAsync(context, dialog));
+            }
+
+            context.Dialog = dialog;
             invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
             return;
         }
@@ -158,5 +171,49 @@ internal sealed partial class ProxyCore
         {
             await FailInviteAsync(invite, code, reason, response).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The dialog outlived <c>MaxDialogDuration</c> (no BYE seen, e.g. a party vanished): end it on both
+    /// sides so that what the call holds (limits, credit) is released.</summary>
+    private async Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog)
+    {
+        if (context.Dialog != dialog || dialog.Ended)
+        {
+            return;
+        }
+
+        dialog.Ended = true;
+        Counters.Increment(SipCounter.CallsEnded);
+        _logger.LogWarning("Dialog {Key} reached the maximum duration; sending BYE to both parties", dialog.Key);
+        await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, "Max Duration"), "OnEndedAsync").ConfigureAwait(false);
+        if (dialog.CalleeTarget is not null)
+        {
+            SendOwnBye(context, dialog.CalleeTarget, dialog.Callee, dialog.CallerFrom, dialog.CalleeTo, dialog.CallerCSeq + 1);
+        }
+
+        if (dialog.CallerTarget is not null)
+        {
+            SendOwnBye(context, dialog.CallerTarget, dialog.CallerDestination, dialog.CalleeTo, dialog.CallerFrom, dialog.CalleeCSeq + 1);
+        }
+
+        context.Dialog = null;
+    }
+
+    private void SendOwnBye(CallContext context, string requestUri, SipEndpoint destination, string from, string to, uint cseq)
+    {
+        var branch = NewBranch(0);
+        var local = LocalEndpoint(destination.Transport);
+        var bytes = SipMessageBuilder.Request("BYE", requestUri)
+            .Add(SipHeaderId.Via, $"SIP/2.0/{TransportToken(local.Transport)} {HostText}:{local.Port};branch={branch};rport")
+            .Add(SipHeaderId.MaxForwards, "70")
+            .Add(SipHeaderId.From, from)
+            .Add(SipHeaderId.To, to)
+            .Add(SipHeaderId.CallId, context.CallId)
+            .Add(SipHeaderId.CSeq, $"{cseq} BYE")
+            .ToArray();
+        var bye = new ClientTransaction(ClientKey(branch, SipMethod.Bye), branch, ParseOwn(bytes), bytes, destination, context.Environment!);
+        context.ClientTransactions[bye.Key] = bye;
+        bye.Start();
+        Send(destination, bytes);
     }
 }

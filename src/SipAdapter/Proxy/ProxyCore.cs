@@ -29,6 +29,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private readonly SipTimerSettings _timers;
     private readonly string _instance = Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture);
     private readonly CancellationToken _stopping;
+    private readonly TimeSpan? _maxDialogDuration;
     private long _sequence;
 
     public ProxyCore(IProxyPolicy policy, IClock clock, ISipScheduler scheduler, ILogger logger, SipServerOptions options,
@@ -44,6 +45,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
         Counters = counters;
         _stopping = stopping;
         ListenAddress = options.ListenAddress;
+        _maxDialogDuration = options.MaxDialogDuration;
     }
 
     public SipCounters Counters { get; }
@@ -112,7 +114,14 @@ internal sealed partial class ProxyCore : ISipMessageSink
         {
             if (message.IsRequest)
             {
-                RejectStateless(message, source, SipCounter.MalformedRequests, ex.StatusCode, ex.ReasonPhrase);
+                // The bad header may be the Via itself: answer from the raw lines, to the source address.
+                Counters.Increment(SipCounter.MalformedRequests);
+                _logger.LogInformation("Rejected malformed request from {Source}: {Code} {Reason} '{Data}'",
+                    source, ex.StatusCode, ex.ReasonPhrase, SipLogText.Escape(data));
+                if (message.Method != SipMethod.Ack && RawRejection.TryBuild(data, ex.StatusCode, ex.ReasonPhrase, out var response))
+                {
+                    Send(source, response);
+                }
             }
             else
             {
@@ -195,7 +204,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
         await context.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!context.Removed)
+            // After StopAsync timers still fire; they must not reach the policy or the (closed) sockets.
+            if (!context.Removed && !_stopping.IsCancellationRequested)
             {
                 await action().ConfigureAwait(false);
             }

@@ -49,7 +49,11 @@ internal sealed class TcpSipChannel : IAsyncDisposable
     {
         if (!_connections.TryGetValue(destination, out var connection))
         {
-            connection = await _connecting.GetOrAdd(destination, ConnectAsync).ConfigureAwait(false);
+            // Concurrent sends to the same peer share one connect attempt; a finished attempt is forgotten so the
+            // next send after a failure tries again.
+            var attempt = _connecting.GetOrAdd(destination, ConnectAsync);
+            connection = await attempt.ConfigureAwait(false);
+            _connecting.TryRemove(new KeyValuePair<IPEndPoint, Task<TcpSipConnection?>>(destination, attempt));
             if (connection is null)
             {
                 return false;
@@ -96,10 +100,6 @@ internal sealed class TcpSipChannel : IAsyncDisposable
             _logger.LogWarning("TCP connect to {Destination} failed: {Error}", destination, ex.Message);
             socket.Dispose();
             return null;
-        }
-        finally
-        {
-            _connecting.TryRemove(destination, out _);
         }
     }
 
