@@ -92,6 +92,39 @@ public sealed class BillingCallTests(BilledControllerFixture billed) : IClassFix
         Controller.App.Services.GetRequiredService<LiveBilling>().Account("globex")!.Balance.ShouldBe(after.Balance);
     }
 
+    [Fact]
+    public async Task The_billing_http_api_rates_reports_charts_and_tops_up()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Controller.HttpUrl) };
+
+        var rate = await http.GetStringAsync("/api/rate?account=acme&to=%2B442071234567&at=2026-11-26T10:00:00Z&seconds=90");
+        rate.ShouldContain("\"total\": 0.15");
+        rate.ShouldContain("\"destinationId\": \"DST_UK\"");
+        (await http.GetAsync("/api/rate?account=acme&to=%2B44&seconds=abc")).StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+
+        var csv = await http.GetStringAsync("/api/reports/rating?from=2026-11-01&to=2026-12-31&format=csv");
+        csv.ShouldStartWith("account,prefix,day,calls,minutes,cost,currency");
+        (await http.GetStringAsync("/reports/cost-per-day?from=2026-11-01&to=2026-11-30")).ShouldContain("<svg");
+        (await http.GetAsync("/reports/cost-per-day?from=yesterday&to=2026-11-30")).StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+
+        var topup = await http.PostAsync("/api/accounts/acme/topups",
+            new StringContent("{\"amount\": 0.50, \"reason\": \"http test\"}", System.Text.Encoding.UTF8, "application/json"));
+        topup.IsSuccessStatusCode.ShouldBeTrue(await topup.Content.ReadAsStringAsync());
+        (await http.PostAsync("/api/accounts/nobody/topups",
+            new StringContent("{\"amount\": 1}", System.Text.Encoding.UTF8, "application/json"))).StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        var accounts = await http.GetStringAsync("/api/accounts");
+        accounts.ShouldContain("\"account\": \"globex\"");
+        (await http.GetStringAsync("/api/accounts?at=2000-01-01T00:00:00Z")).ShouldBe("[]");
+
+        // The top-up reached acme only through the log: take it back so the refusal test still sees an empty balance.
+        await using (var session = Controller.Store.LightweightSession())
+        {
+            session.Events.Append("account:acme", new BalanceAdjusted("acme", -0.50m, "undo http test top-up", NodaTime.SystemClock.Instance.GetCurrentInstant()));
+            await session.SaveChangesAsync();
+        }
+        await Controller.App.Services.GetRequiredService<LiveBilling>().RefreshAsync();
+    }
+
     private static async Task<T> Eventually<T>(Func<Task<T>> query, Func<T, bool> done, int timeoutMs = 10_000)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
