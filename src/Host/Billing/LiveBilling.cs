@@ -31,27 +31,46 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
     public TariffBook Book => _state.Book;
     public Account? Account(string accountId) => _state.Accounts.GetValueOrDefault(accountId);
 
+    /// <summary>
+    /// Sequences are handed out when a transaction appends, not when it commits: a top-up committed by the CLI can land
+    /// below a sequence already read. Each refresh therefore reads again this far below the highest sequence seen and
+    /// skips what it already applied, so a slow commit is not lost.
+    /// </summary>
+    public const long Lookback = 2000;
+
+    private readonly HashSet<long> _applied = new();
+    private long _floor;
+
     /// <summary>Folds in billing events committed since the last refresh. Returns true when something changed.</summary>
     public async Task<bool> RefreshAsync(CancellationToken ct = default)
     {
         await _refresh.WaitAsync(ct);
         try
         {
-            var events = await log.ReadAsync(_state.Sequence, ct);
-            if (events.Count == 0) return false;
+            var events = await log.ReadAsync(_floor, ct);
+            var changed = false;
             lock (_gate)
             {
                 var state = _state;
                 foreach (var (sequence, e) in events)
                 {
+                    if (!_applied.Add(sequence)) continue;
+                    changed = true;
                     if (!TakePending(e)) state = state.Apply(e);
-                    state = state with { Sequence = sequence };
+                    if (sequence > state.Sequence) state = state with { Sequence = sequence };
                 }
                 _state = state;
+                var floor = Math.Max(_floor, state.Sequence - Lookback);
+                if (floor > _floor)
+                {
+                    _floor = floor;
+                    _applied.RemoveWhere(s => s <= floor);
+                }
             }
-            logger.LogInformation("Billing state now at event {Sequence}: {Plans} tariff plans, {Accounts} accounts",
-                _state.Sequence, _state.Book.PlanIds.Count(), _state.Accounts.Count);
-            return true;
+            if (changed)
+                logger.LogInformation("Billing state now at event {Sequence}: {Plans} tariff plans, {Accounts} accounts",
+                    _state.Sequence, _state.Book.PlanIds.Count(), _state.Accounts.Count);
+            return changed;
         }
         finally
         {
