@@ -116,6 +116,13 @@ public sealed class BillingCallTests(BilledControllerFixture billed) : IClassFix
         accounts.ShouldContain("\"account\": \"globex\"");
         (await http.GetStringAsync("/api/accounts?at=2000-01-01T00:00:00Z")).ShouldBe("[]");
 
+        var issued = await http.PostAsync("/api/invoices",
+            new StringContent("{\"account\": \"globex\", \"from\": \"2020-01-01\", \"to\": \"2020-01-31\"}", System.Text.Encoding.UTF8, "application/json"));
+        issued.IsSuccessStatusCode.ShouldBeTrue(await issued.Content.ReadAsStringAsync());
+        (await issued.Content.ReadAsStringAsync()).ShouldContain("INV-globex-0001");
+        (await http.GetStringAsync("/api/invoices/INV-globex-0001?format=csv")).ShouldContain("INV-globex-0001,total,");
+        (await http.GetAsync("/api/invoices/INV-nobody-0001")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+
         // The top-up reached acme only through the log: take it back so the refusal test still sees an empty balance.
         await using (var session = Controller.Store.LightweightSession())
         {

@@ -157,6 +157,12 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
         var noRate = world.Guard.Admit(BillingWorld.Call("call:sos-2;t", "sos", "+12025550100", T0)).ShouldBeOfType<GuardRefuses>();
         noRate.StatusCode.ShouldBe(403);
         noRate.Reason.ShouldContain("no rate");
+
+        // A tenant without a billing account is not billed: admitted, nothing held, nothing charged.
+        var unbilled = world.Guard.Admit(BillingWorld.Call("call:nobody-1;t", "no-account", "+442071234567", T0)).ShouldBeOfType<GuardAdmits>();
+        unbilled.MaxDuration.ShouldBeNull();
+        unbilled.Events.ShouldBeEmpty();
+        world.Guard.Release("call:nobody-1;t", Duration.FromMinutes(1), T0 + Duration.FromMinutes(1)).ShouldBeEmpty();
     }
 
     [Fact]
