@@ -186,4 +186,33 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
         world.Live.Account("unans")!.Reserved.ShouldBe(0m); // the log's copy of our own events is not applied twice
         world.Live.Account("unans")!.Balance.ShouldBe(1.99m);
     }
+
+    [Fact]
+    public async Task A_top_up_committed_after_a_later_event_is_not_lost_by_the_live_state()
+    {
+        var world = await BillingWorld.CreateAsync(fixture);
+        await world.OpenAsync("slow", AccountKind.Prepaid, balance: 0m);
+        await world.OpenAsync("fast", AccountKind.Prepaid, balance: 0m);
+
+        // T1 takes its sequence number first but commits last (a slow CLI top-up).
+        await using var connection = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
+        await connection.OpenAsync();
+        await using var slow = await connection.BeginTransactionAsync();
+        await using (var session = world.Store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(slow, shouldAutoCommit: false)))
+        {
+            session.Events.Append("account:slow", new BalanceToppedUp("slow", 2m, "slow", T0));
+            await session.SaveChangesAsync();
+        }
+        await world.Admin.TopUpAsync("fast", 1m, "fast"); // a later sequence, committed first
+        await world.Live.RefreshAsync();
+        world.Live.Account("fast")!.Balance.ShouldBe(1m);
+        world.Live.Account("slow")!.Balance.ShouldBe(0m);
+
+        await slow.CommitAsync();
+        await world.Live.RefreshAsync();
+        world.Live.Account("slow")!.Balance.ShouldBe(2m);
+        await world.Live.RefreshAsync();
+        world.Live.Account("slow")!.Balance.ShouldBe(2m); // read again in the window, applied once
+        world.Live.Account("fast")!.Balance.ShouldBe(1m);
+    }
 }
