@@ -20,14 +20,7 @@ public sealed class TariffCliTests(StoreFixture fixture) : IClassFixture<StoreFi
     private static async Task<int> RunCliAsync(IDocumentStore store, params string[] args)
     {
         var app = new CommandApp();
-        app.Configure(c =>
-        {
-            c.AddBranch("tariffs", t =>
-            {
-                t.AddCommand<TariffsImportCommand>("import");
-                t.AddCommand<TariffsExportCommand>("export");
-            });
-        });
+        app.Configure(BillingCommands.Register);
         var rc = await app.RunAsync([.. args, "--db", TestDatabase.ConnectionString, "--schema", store.Options.DatabaseSchemaName]);
         return rc == -1 ? 2 : rc;
     }
