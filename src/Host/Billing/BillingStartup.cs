@@ -22,6 +22,7 @@ public static class BillingServices
         services.AddSingleton<CreditGuard>();
         services.AddHostedService<BillingStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBilling>());
+        services.AddHostedService<ReservationSweeper>();
         return services;
     }
 }

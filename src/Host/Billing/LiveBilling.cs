@@ -117,6 +117,29 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
         }
     }
 
+    /// <summary>
+    /// Lifts holds whose call must be over: reserved more than grant + <paramref name="grace"/> ago (the grace covers
+    /// ringing and the cut-off). A controller that restarted, or crashed, never releases the calls it had open
+    /// (DESIGN.md rule 4); this does, on any node. A call still open is charged normally when it ends.
+    /// </summary>
+    public IReadOnlyList<object> ReleaseExpired(Instant now, Duration grace)
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            var events = new List<object>();
+            foreach (var account in state.Accounts.Values)
+            {
+                foreach (var r in account.Reservations.Values)
+                {
+                    if (r.At + r.Granted + grace < now) events.Add(new ReservationReleased(account.AccountId, r.Call, r.Amount, now));
+                }
+            }
+            ApplyLocal(state, events);
+            return events;
+        }
+    }
+
     private void ApplyLocal(BillingState state, IReadOnlyList<object> events)
     {
         if (events.Count == 0) return;

@@ -215,4 +215,25 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
         world.Live.Account("slow")!.Balance.ShouldBe(2m); // read again in the window, applied once
         world.Live.Account("fast")!.Balance.ShouldBe(1m);
     }
+
+    [Fact]
+    public async Task A_hold_whose_call_must_be_over_is_released_and_the_call_is_still_charged_if_it_ends()
+    {
+        var world = await BillingWorld.CreateAsync(fixture);
+        await world.OpenAsync("orphan", AccountKind.Prepaid, balance: 1.00m);
+        var admitted = world.Guard.Admit(BillingWorld.Call("call:orphan-1;t", "orphan", Uk, T0)).ShouldBeOfType<GuardAdmits>();
+        await world.AppendAsync(admitted.Events);
+
+        world.Live.ReleaseExpired(T0 + Duration.FromMinutes(20), ReservationSweeper.Grace).ShouldBeEmpty(); // may still be running
+        var released = world.Live.ReleaseExpired(T0 + Duration.FromMinutes(26), ReservationSweeper.Grace);
+        released.ShouldHaveSingleItem().ShouldBeOfType<ReservationReleased>().Amount.ShouldBe(1.00m);
+        await world.AppendAsync(released.Select(e => new StreamEvent("account:orphan", e)));
+        world.Live.Account("orphan")!.Available.ShouldBe(1.00m);
+
+        var end = world.Guard.Release("call:orphan-1;t", Duration.FromSeconds(60), T0 + Duration.FromMinutes(27));
+        end.Where(e => e.StreamKey == "account:orphan").Select(e => e.Event.GetType()).ShouldBe([typeof(CallCharged)]);
+        await world.AppendAsync(end);
+        (await world.StoredAccountAsync("orphan")).Balance.ShouldBe(0.90m);
+        (await world.StoredAccountAsync("orphan")).Reserved.ShouldBe(0m);
+    }
 }
