@@ -65,11 +65,16 @@ public static class ControllerHost
         services.AddSingleton<ActiveCalls>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<LiveRoutingTable>();
+        services.AddSingleton<NetworkHealthService>();
+        services.AddSingleton<IEnumResolver, DnsEnumResolver>();
         services.AddSingleton<CallPolicy>();
         services.AddSingleton<IProxyPolicy>(sp => sp.GetRequiredService<CallPolicy>());
         // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
         services.AddHostedService<StartupProvisioning>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
+        services.AddHostedService(sp => sp.GetRequiredService<NetworkHealthService>());
+        services.AddSingleton<GatewayProber>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());
         services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
@@ -83,9 +88,9 @@ public static class ControllerHost
     }
 }
 
-/// <summary>Applies the demo provisioning when asked, and loads the routing table before SIP opens.</summary>
+/// <summary>Applies the demo provisioning when asked, and loads the routing table and the network health before SIP opens.</summary>
 internal sealed class StartupProvisioning(ControllerSettings settings, ProvisioningService provisioning, LiveRoutingTable routing,
-    ILogger<StartupProvisioning> logger) : IHostedService
+    NetworkHealthService health, ILogger<StartupProvisioning> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -95,6 +100,7 @@ internal sealed class StartupProvisioning(ControllerSettings settings, Provision
             logger.LogInformation("Demo provisioning applied: {Count} changes", outcome.Changes.Count);
         }
         await routing.RefreshAsync(ct);
+        await health.RefreshAsync(ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

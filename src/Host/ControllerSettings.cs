@@ -17,6 +17,16 @@ public sealed record ControllerSettings
     public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
     /// <summary>Apply the built-in demo provisioning document at start-up.</summary>
     public bool Demo { get; init; }
+    /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
+    public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
+    /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("CALLCONTROL_PROBE_TIMEOUT_MS"), out var ms) ? ms : 2000);
+
+    /// <summary>The parsed <see cref="Dns"/> (port 53 unless given); null for the system resolver.</summary>
+    public IPEndPoint? DnsServer => Dns is null ? null
+        : IPEndPoint.TryParse(Dns, out var ep) ? (ep.Port == 0 ? new IPEndPoint(ep.Address, 53) : ep)
+        : throw new ArgumentException($"--dns must be an IP address or ip:port, got '{Dns}'");
 
     /// <summary>Stops start-up with a message naming the setting when something is off.</summary>
     public void Validate()
@@ -25,6 +35,8 @@ public sealed record ControllerSettings
         if (Schema != Schema.ToLowerInvariant() || Schema.Length == 0) throw new ArgumentException($"--schema must be a lower-case name, got '{Schema}'");
         if (SipPort is < 0 or > 65535) throw new ArgumentException($"--sip-port must be 0-65535, got {SipPort}");
         if (SipTcpPort is < 0 or > 65535) throw new ArgumentException($"--sip-tcp-port must be 0-65535, got {SipTcpPort}");
+        _ = DnsServer;
+        if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > TimeSpan.FromMinutes(1)) throw new ArgumentException($"The probe timeout must be above 0 and at most a minute, got {ProbeTimeout}");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _)) throw new ArgumentException($"--http must be an absolute URL, got '{HttpUrl}'");
     }
 }

@@ -4,6 +4,7 @@ using CallControl.Calls;
 using CallControl.Projections.Billing;
 using CallControl.Projections.Cdrs;
 using CallControl.Provisioning;
+using CallControl.Routing;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -60,6 +61,12 @@ public static class EventStoreConfiguration
         typeof(CallRated), typeof(CallNotRated), typeof(InvoiceIssued), typeof(CreditNoteIssued),
     ];
 
+    /// <summary>Reachability from probing, one stream per gateway or PBX (<see cref="HealthStreams"/>).</summary>
+    public static readonly Type[] HealthEventTypes =
+    [
+        typeof(GatewayMarkedDown), typeof(GatewayMarkedUp), typeof(PbxMarkedUnreachable), typeof(PbxMarkedReachable),
+    ];
+
     public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
     {
         if (schema != schema.ToLowerInvariant())
@@ -80,6 +87,7 @@ public static class EventStoreConfiguration
             });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
+        opts.Events.AddEventTypes(HealthEventTypes);
         opts.Events.AddEventTypes(BillingEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.

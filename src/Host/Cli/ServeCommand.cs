@@ -18,6 +18,10 @@ public sealed class ServeSettings : CommonSettings
     [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
     public string? Http { get; init; }
 
+    [CommandOption("--dns <SERVER>")]
+    [Description("DNS server for ENUM, ip or ip:port (default: $CALLCONTROL_DNS, else the system resolver)")]
+    public string? Dns { get; init; }
+
     [CommandOption("--demo")]
     [Description("Apply the built-in demo provisioning at start-up")]
     public bool Demo { get; init; }
@@ -27,6 +31,8 @@ public sealed class ServeSettings : CommonSettings
         var address = SipAddress ?? Environment.GetEnvironmentVariable("CALLCONTROL_SIP_ADDRESS");
         if (address is not null && !IPAddress.TryParse(address, out _))
             return Spectre.Console.ValidationResult.Error($"--sip-address: '{address}' is not an IP address");
+        if (Dns is not null && !IPEndPoint.TryParse(Dns, out _))
+            return Spectre.Console.ValidationResult.Error($"--dns: '{Dns}' is not an IP address or ip:port");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
         return base.Validate();
     }
@@ -44,6 +50,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             SipPort = settings.SipPort ?? (int.TryParse(env("CALLCONTROL_SIP_PORT"), out var p) ? p : 5060),
             HttpUrl = settings.Http ?? env("CALLCONTROL_HTTP") ?? "http://127.0.0.1:8080",
             Demo = settings.Demo,
+            Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
         };
         await using var app = ControllerHost.Build(controller);
         try
