@@ -1,4 +1,5 @@
 using CallControl.Host.Api;
+using CallControl.Host.Billing;
 using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
 using CallControl.Host.Provisioning;
@@ -74,8 +75,11 @@ public static class ControllerHost
         services.AddHostedService(sp => sp.GetRequiredService<NetworkHealthService>());
         services.AddSingleton<GatewayProber>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());
+        services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        // Credit comes after the limits guard: a call refused for limits reserves no credit.
+        services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());
         overrides?.Invoke(services);
 
         var app = builder.Build();

@@ -18,6 +18,7 @@ public static class CliApp
             config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
             config.AddCommand<CallsCommand>("calls").WithDescription("Active calls per PBX");
             config.AddCommand<RouteCommand>("route").WithDescription("How a number would route from a PBX, now or --at an instant (dry run)");
+            BillingCommands.Register(config);
         });
         return app;
     }
