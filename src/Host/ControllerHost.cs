@@ -77,6 +77,9 @@ public static class ControllerHost
         services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());
         services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
+        // Calls the event store still shows open are taken back before SIP opens.
+        services.AddSingleton<CallRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<CallRecovery>());
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         // Credit comes after the limits guard: a call refused for limits reserves no credit.
         services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());

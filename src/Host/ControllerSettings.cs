@@ -26,6 +26,8 @@ public sealed record ControllerSettings
     public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
     /// <summary>Apply the built-in demo provisioning document at start-up.</summary>
     public bool Demo { get; init; }
+    /// <summary>Longest a call may last after it is answered (<c>--max-call-duration</c>): the proxy ends silently dead dialogs.</summary>
+    public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
     /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
     public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
     /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>

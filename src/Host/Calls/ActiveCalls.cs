@@ -4,7 +4,11 @@ using NodaTime;
 namespace CallControl.Host.Calls;
 
 /// <summary>A dialog the controller has routed and not yet seen end.</summary>
-public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null, Duration? MaxDuration = null);
+public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null, Duration? MaxDuration = null)
+{
+    /// <summary>Taken back from the event store after a restart: the proxy has no dialog state for it.</summary>
+    public bool Recovered { get; init; }
+}
 
 /// <summary>
 /// The open dialogs of this controller. Per-PBX counts are derived from this set on demand, so they
@@ -29,6 +33,8 @@ public sealed class ActiveCalls
     public OpenCall? Close(string callKey) => _calls.TryRemove(callKey, out var call) ? call : null;
 
     public OpenCall? Find(string callKey) => _calls.GetValueOrDefault(callKey);
+
+    public IReadOnlyList<OpenCall> Recovered() => _calls.Values.Where(c => c.Recovered).ToList();
 
     /// <summary>Active calls per PBX, counting a call on both the PBX it came from and the one it goes to.</summary>
     public IReadOnlyDictionary<string, int> PerPbx()

@@ -257,6 +257,41 @@ public sealed class CallPolicy(
         await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, PartyName(endedBy), reason, talk, now)], extra);
     }
 
+    /// <summary>A BYE for a dialog the proxy has no state for (it was set up before a restart): the call is
+    /// found among the recovered open calls by Call-ID and either tag, and ended like any other.</summary>
+    public async ValueTask OnUnknownDialogEndedAsync(string callId, string fromTag, string? toTag)
+    {
+        foreach (var tag in toTag is null ? [fromTag] : new[] { fromTag, toTag })
+        {
+            var streamKey = CallStreams.Key(callId, tag);
+            if (calls.Find(streamKey) is null) continue;
+            await EndAsync(streamKey, "unknown", "BYE for a dialog set up before the controller restarted");
+            return;
+        }
+        logger.LogInformation("BYE for unknown dialog {CallId} matches no open call", callId);
+    }
+
+    /// <summary>Ends an open call: releases what the guards hold and records <see cref="CallEnded"/>.
+    /// A call that is not open (already ended) is left alone, so a duplicate end records nothing.</summary>
+    internal async Task EndAsync(string streamKey, string endedBy, string reason)
+    {
+        var now = clock.GetCurrentInstant();
+        _targets.TryRemove(streamKey, out _);
+        if (calls.Close(streamKey) is not { } call) return;
+        var extra = new List<StreamEvent>();
+        if (call.AnsweredAt is { } answered)
+        {
+            var talk = now - answered;
+            foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, talk, now));
+            await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, endedBy, reason, talk, now)], extra);
+        }
+        else
+        {
+            foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, Duration.Zero, now));
+            await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallFailed(streamKey, 500, reason, endedBy, now)], extra);
+        }
+    }
+
     /// <summary>Appends the call's events and the guards' events; all go into the same group commit.</summary>
     private Task AppendAllAsync(string callKey, AppendKind kind, object[] callEvents, List<StreamEvent> extra)
     {
