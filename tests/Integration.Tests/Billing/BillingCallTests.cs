@@ -147,3 +147,52 @@ public sealed class BillingCallTests(BilledControllerFixture billed) : IClassFix
         }
     }
 }
+
+/// <summary>globex is prepaid with credit for a few seconds to +31 (0.02 EUR/min, per second).</summary>
+public sealed class NearlyEmptyPrepaidFixture : IAsyncLifetime
+{
+    public const decimal Balance = 0.001m; // 3 s at 0.02 EUR/min
+    public ControllerFixture Controller { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        await Controller.InitializeAsync();
+        var admin = Controller.App.Services.GetRequiredService<BillingAdmin>();
+        var import = await admin.ImportTariffsAsync(BillingStartup.DemoTariffFolder, new TariffImportOptions("EUR"), BillingStartup.DemoTariffsEffectiveFrom);
+        if (!import.IsValid) throw new InvalidOperationException(string.Join("; ", import.Errors));
+        await admin.OpenAccountAsync("globex", AccountKind.Prepaid, "EUR", null, Balance);
+        await Controller.App.Services.GetRequiredService<LiveBilling>().RefreshAsync();
+    }
+
+    public Task DisposeAsync() => Controller.DisposeAsync();
+}
+
+/// <summary>Prepaid cut-off on real sipp peers: when the credit is used up the controller ends the call on both legs.</summary>
+public sealed class PrepaidCutOffTests(NearlyEmptyPrepaidFixture fixture) : IClassFixture<NearlyEmptyPrepaidFixture>
+{
+    [Fact]
+    public async Task A_prepaid_call_is_ended_on_both_legs_when_its_credit_runs_out_and_never_overdraws()
+    {
+        var controller = fixture.Controller;
+        await using var callee = await Sipp.StartServerAsync("uas-answer-until-bye.xml", ControllerFixture.AcmeAddress, controller.AcmePort);
+        var port = FreePort.Udp(ControllerFixture.GlobexAddress);
+        await using var caller = Sipp.StartClient("uac-call-until-bye.xml", ControllerFixture.GlobexAddress, port, controller.SipEndpoint, "+31205550100");
+
+        // Neither sipp hangs up: both succeed only if the controller sends each of them a BYE.
+        var callerResult = await caller.WaitAsync();
+        callerResult.AllCallsSucceeded.ShouldBeTrue(callerResult.ToString());
+        (await callee.WaitAsync()).AllCallsSucceeded.ShouldBeTrue();
+
+        var log = controller.App.Services.GetRequiredService<BillingLog>();
+        await using var session = controller.Store.QuerySession();
+        var source = $"udp:{ControllerFixture.GlobexAddress}:{port}";
+        var cdr = (await session.Query<Cdr>().Where(c => c.Source == source).ToListAsync()).ShouldHaveSingleItem();
+        cdr.Disposition.ShouldBe(CdrDispositions.Answered);
+        cdr.EndedBy.ShouldBe("system");
+        cdr.Duration.TotalSeconds.ShouldBeInRange(2.5, 5.0);
+        var events = await log.AccountStreamAsync("globex");
+        var charged = events.OfType<CallCharged>().Single(c => c.Call.Value == cdr.Id);
+        // Never more than one increment (1 s = 0.000333 EUR) beyond the balance.
+        charged.Amount.ShouldBeLessThanOrEqualTo(NearlyEmptyPrepaidFixture.Balance + 0.0004m);
+    }
+}
