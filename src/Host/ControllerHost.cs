@@ -1,6 +1,7 @@
 using CallControl.Host.Api;
 using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
+using CallControl.Host.Limits;
 using CallControl.Host.Provisioning;
 using CallControl.Host.Routing;
 using CallControl.Host.Sip;
@@ -64,11 +65,16 @@ public static class ControllerHost
         services.AddSingleton<ActiveCalls>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<LiveRoutingTable>();
+        services.AddSingleton<LiveLimits>();
+        // Guards run in registration order: limits first (a call refused for limits must not touch credit).
+        services.AddSingleton<ICallGuard, LimitsGuard>();
         services.AddSingleton<CallPolicy>();
         services.AddSingleton<IProxyPolicy>(sp => sp.GetRequiredService<CallPolicy>());
         // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
         services.AddHostedService<StartupProvisioning>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
+        // Live limits are rebuilt from the calls still open in the event store before SIP takes new calls.
+        services.AddHostedService<LimitsRecovery>();
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         overrides?.Invoke(services);

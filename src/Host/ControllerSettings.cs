@@ -17,6 +17,8 @@ public sealed record ControllerSettings
     public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
     /// <summary>Apply the built-in demo provisioning document at start-up.</summary>
     public bool Demo { get; init; }
+    /// <summary>Longest a call may last after it is answered (<c>--max-call-duration</c>): the proxy ends silently dead dialogs.</summary>
+    public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
 
     /// <summary>Stops start-up with a message naming the setting when something is off.</summary>
     public void Validate()
@@ -25,6 +27,8 @@ public sealed record ControllerSettings
         if (Schema != Schema.ToLowerInvariant() || Schema.Length == 0) throw new ArgumentException($"--schema must be a lower-case name, got '{Schema}'");
         if (SipPort is < 0 or > 65535) throw new ArgumentException($"--sip-port must be 0-65535, got {SipPort}");
         if (SipTcpPort is < 0 or > 65535) throw new ArgumentException($"--sip-tcp-port must be 0-65535, got {SipTcpPort}");
+        if (MaxCallDuration <= TimeSpan.Zero || MaxCallDuration > TimeSpan.FromDays(7))
+            throw new ArgumentException($"--max-call-duration must be above 0 and at most 7 days, got {MaxCallDuration}");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _)) throw new ArgumentException($"--http must be an absolute URL, got '{HttpUrl}'");
     }
 }

@@ -39,6 +39,13 @@ public static class EventStoreConfiguration
         typeof(CallAnswered), typeof(CallFailed), typeof(CallEnded),
     ];
 
+    /// <summary>Live limits: provisioning of limits, and what a call reserved or was refused for.</summary>
+    public static readonly Type[] LimitsEventTypes =
+    [
+        typeof(PbxLimitsSet), typeof(TenantLimitsSet), typeof(GatewayLimitsSet),
+        typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit),
+    ];
+
     public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
     {
         if (schema != schema.ToLowerInvariant())
@@ -59,6 +66,7 @@ public static class EventStoreConfiguration
             });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
+        opts.Events.AddEventTypes(LimitsEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.
         opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);

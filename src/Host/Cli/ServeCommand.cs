@@ -18,6 +18,10 @@ public sealed class ServeSettings : CommonSettings
     [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
     public string? Http { get; init; }
 
+    [CommandOption("--max-call-duration <DURATION>")]
+    [Description("Longest a call may last after it is answered, e.g. 4h, 90m, 3600s (default: 4h)")]
+    public string? MaxCallDuration { get; init; }
+
     [CommandOption("--demo")]
     [Description("Apply the built-in demo provisioning at start-up")]
     public bool Demo { get; init; }
@@ -27,6 +31,8 @@ public sealed class ServeSettings : CommonSettings
         var address = SipAddress ?? Environment.GetEnvironmentVariable("CALLCONTROL_SIP_ADDRESS");
         if (address is not null && !IPAddress.TryParse(address, out _))
             return Spectre.Console.ValidationResult.Error($"--sip-address: '{address}' is not an IP address");
+        if (MaxCallDuration is not null && Limits.DurationText.Parse(MaxCallDuration) is null)
+            return Spectre.Console.ValidationResult.Error($"--max-call-duration: '{MaxCallDuration}' is not a duration such as 4h, 90m or 3600s");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
         return base.Validate();
     }
@@ -44,6 +50,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             SipPort = settings.SipPort ?? (int.TryParse(env("CALLCONTROL_SIP_PORT"), out var p) ? p : 5060),
             HttpUrl = settings.Http ?? env("CALLCONTROL_HTTP") ?? "http://127.0.0.1:8080",
             Demo = settings.Demo,
+            MaxCallDuration = settings.MaxCallDuration is { } max ? Limits.DurationText.Parse(max)!.Value : TimeSpan.FromHours(4),
         };
         await using var app = ControllerHost.Build(controller);
         try
