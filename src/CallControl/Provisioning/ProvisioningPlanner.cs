@@ -106,6 +106,7 @@ public static partial class ProvisioningPlanner
         foreach (var fwd in wanted.Forwards.Values)
             if (!current.Forwards.TryGetValue(fwd.Did, out var old) || old != fwd)
                 Add(ProvisioningStreams.Forward(fwd.Did), new DidForwardSet(fwd.Did, fwd.TenantId, fwd.To, now));
+        PlanLimits(current, wanted, Add, now);
         return changes;
     }
 
