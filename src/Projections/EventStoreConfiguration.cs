@@ -19,6 +19,13 @@ public static class EventStoreConfiguration
 {
     public const string DefaultSchema = "callcontrol";
 
+    // Live limits. Declared before the lists that include them (static fields initialize in order).
+    /// <summary>Limits provisioning; part of <see cref="ProvisioningEventTypes"/>, so the routing table's log follows them.</summary>
+    public static readonly Type[] LimitsProvisioningEventTypes = [typeof(PbxLimitsSet), typeof(TenantLimitsSet), typeof(GatewayLimitsSet)];
+
+    /// <summary>What a call reserved on its links, how that changed, and the limit that refused it.</summary>
+    public static readonly Type[] LimitsCallEventTypes = [typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit)];
+
     public static readonly Type[] ProvisioningEventTypes =
     [
         typeof(TenantCreated), typeof(TenantRenamed), typeof(TenantRemoved),
@@ -31,19 +38,13 @@ public static class EventStoreConfiguration
         typeof(CarrierDefined), typeof(CarrierRemoved),
         typeof(LcrRuleSet), typeof(LcrRuleRemoved),
         typeof(RoutingSettingsSet),
+        .. LimitsProvisioningEventTypes,
     ];
 
     public static readonly Type[] CallEventTypes =
     [
         typeof(CallReceived), typeof(CallRouted), typeof(CallRejected), typeof(CallAttemptFailed),
         typeof(CallAnswered), typeof(CallFailed), typeof(CallEnded),
-    ];
-
-    /// <summary>Live limits: provisioning of limits, and what a call reserved or was refused for.</summary>
-    public static readonly Type[] LimitsEventTypes =
-    [
-        typeof(PbxLimitsSet), typeof(TenantLimitsSet), typeof(GatewayLimitsSet),
-        typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit),
     ];
 
     public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
@@ -66,7 +67,7 @@ public static class EventStoreConfiguration
             });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
-        opts.Events.AddEventTypes(LimitsEventTypes);
+        opts.Events.AddEventTypes(LimitsCallEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.
         opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);
