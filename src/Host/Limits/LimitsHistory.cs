@@ -23,9 +23,11 @@ public static class LimitsHistory
     public static async Task<UsageHistory> QueryAsync(IDocumentStore store, string pbx, Instant from, Instant to, Instant now, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var cdrs = await session.Query<Cdr>()
-            .Where(c => (c.SourcePbxId == pbx || c.TargetId == pbx) && c.ReceivedAt < to && (c.EndedAt == null || c.EndedAt > from))
-            .ToListAsync(ct);
+        // Marten's LINQ cannot compare NodaTime instants; the CDR stores them as ISO 8601 text, which casts.
+        var cdrs = await session.QueryAsync<Cdr>(
+            "where (data ->> 'sourcePbxId' = ? or data ->> 'targetId' = ?) and (data ->> 'receivedAt')::timestamptz < ? " +
+            "and (data ->> 'endedAt' is null or (data ->> 'endedAt')::timestamptz > ?)",
+            ct, pbx, pbx, to.ToDateTimeOffset(), from.ToDateTimeOffset());
         return Compute(cdrs, pbx, from, to, now);
     }
 

@@ -102,6 +102,13 @@ public sealed class LimitsController : IAsyncDisposable
     public async Task<LimitsView> LiveViewAsync() =>
         (await _http.GetFromJsonAsync<LimitsView>("/api/limits", LimitsCommand.Json))!;
 
+    public async Task<UsageHistory> HistoryAsync(string pbx, NodaTime.Instant from, NodaTime.Instant to)
+    {
+        var pattern = NodaTime.Text.InstantPattern.General;
+        var url = $"/api/limits/history?pbx={pbx}&from={pattern.Format(from)}&to={pattern.Format(to)}";
+        return (await _http.GetFromJsonAsync<UsageHistory>(url, LimitsCommand.Json))!;
+    }
+
     public async Task<IReadOnlyList<Cdr>> CdrsFromAsync(IPAddress address, int port)
     {
         await using var session = Store.QuerySession();

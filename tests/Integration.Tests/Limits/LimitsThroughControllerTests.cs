@@ -63,6 +63,13 @@ public sealed class LimitsThroughControllerTests
         result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
         await Await.UntilAsync(() => controller.Registry.OpenDialogCount, n => n == 0, Patience, "every call released");
         (await controller.LiveViewAsync()).Pbxs.ShouldAllBe(p => p.Calls == 0 && p.Kbps == 0);
+
+        // The history, from the CDRs, saw the 10 calls (80 kbit/s each) at their peak.
+        var now = NodaTime.SystemClock.Instance.GetCurrentInstant();
+        var history = await controller.HistoryAsync("acme-hq", now - NodaTime.Duration.FromMinutes(10), now + NodaTime.Duration.FromMinutes(1));
+        history.Minutes.Max(m => m.PeakCalls).ShouldBe(10);
+        history.Minutes.Max(m => m.PeakKbps).ShouldBe(800);
+        history.Minutes.Sum(m => m.NewCalls).ShouldBe(10);
     }
 
     [Fact]
@@ -120,7 +127,9 @@ public sealed class LimitsThroughControllerTests
         int globexPort = FreePort.Udp(Globex);
         var document = Document(new Dictionary<string, int> { ["globex-main"] = globexPort },
             new Dictionary<string, LimitsSpec> { ["acme-hq"] = new() { MaxCalls = 10 }, ["globex-main"] = new() { MaxKbps = 1000 } });
-        var callee = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: 4);
+        // The caller offers PCMU (worst case, 80 kbit/s) and G729; the callee answers G729: 24 kbit/s once answered.
+        var callee = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: 4,
+            replace: new Dictionary<string, string> { ["RTP/AVP 0\na=rtpmap:0 PCMU/8000"] = "RTP/AVP 18\na=rtpmap:18 G729/8000" });
         var callers = (Sipp?)null;
         try
         {
@@ -129,9 +138,19 @@ public sealed class LimitsThroughControllerTests
                 schema = first.Schema;
                 await first.ProvisionAsync(document);
                 callers = Sipp.StartClient("uac-hold.xml", Acme, FreePort.Udp(Acme), first.SipEndpoint, GlobexDid, calls: 4,
-                    replace: new Dictionary<string, string> { ["HOLD_MS"] = "120000" });
+                    replace: new Dictionary<string, string>
+                    {
+                        ["HOLD_MS"] = "120000",
+                        ["RTP/AVP 0 8\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000"] = "RTP/AVP 0 18\na=rtpmap:0 PCMU/8000\na=rtpmap:18 G729/8000",
+                    });
                 await Await.UntilAsync(async () => (await first.OpenCdrsAsync()).Count(c => c.AnsweredAt is not null), n => n == 4, Patience, "4 answered calls");
                 first.Registry.OpenDialogCount.ShouldBe(4);
+                var answered = (await first.OpenCdrsAsync()).First();
+                var events = await new CallQueries(first.Store).ReplayAsync(answered.CallId);
+                events.Select(e => e.Type).ShouldBe(["call_received", "call_routed", "bandwidth_reserved", "call_answered", "bandwidth_changed"]);
+                events[4].Data.ShouldContain("\"fromKbps\":80");
+                events[4].Data.ShouldContain("\"toKbps\":24");
+                events[4].Data.ShouldContain("answer settled");
             } // the controller goes away with the calls up: nothing ends them
         }
         finally
@@ -146,7 +165,7 @@ public sealed class LimitsThroughControllerTests
         second.Registry.OpenDialogCount.ShouldBe(open.Count);
         var view = await second.LiveViewAsync();
         view.OpenCalls.ShouldBe(4);
-        view.Pbxs.Single(p => p.Id == "acme-hq").ShouldSatisfyAllConditions(p => p.Calls.ShouldBe(4), p => p.Kbps.ShouldBe(4 * 80), p => p.MaxCalls.ShouldBe(10));
+        view.Pbxs.Single(p => p.Id == "acme-hq").ShouldSatisfyAllConditions(p => p.Calls.ShouldBe(4), p => p.Kbps.ShouldBe(4 * 24), p => p.MaxCalls.ShouldBe(10));
         view.Pbxs.Single(p => p.Id == "globex-main").ShouldSatisfyAllConditions(p => p.Calls.ShouldBe(4), p => p.MaxKbps.ShouldBe(1000));
         view.Tenants.Single(t => t.Id == "acme").Calls.ShouldBe(4);
     }
