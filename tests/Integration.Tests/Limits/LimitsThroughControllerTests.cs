@@ -17,16 +17,18 @@ public sealed class LimitsThroughControllerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task A_burst_of_200_calls_against_a_limit_of_10_admits_exactly_10_and_leaves_another_pbx_alone()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(150)]
+    public async Task A_burst_of_200_calls_admits_exactly_the_limit_and_leaves_another_pbx_alone(int limit)
     {
         await using var controller = await StartAsync();
         int globexPort = FreePort.Udp(Globex);
         await controller.ProvisionAsync(Document(new Dictionary<string, int> { ["globex-main"] = globexPort },
-            new Dictionary<string, LimitsSpec> { ["acme-hq"] = new() { MaxCalls = 10 } }));
+            new Dictionary<string, LimitsSpec> { ["acme-hq"] = new() { MaxCalls = limit } }));
 
-        // globex-main answers the 10 admitted calls and one call of its own.
-        await using var callee = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: 11);
+        // globex-main answers the admitted calls and one call of its own.
+        await using var callee = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: limit + 1);
         int acmePort = FreePort.Udp(Acme);
         await using var callers = Sipp.StartClient("uac-hold.xml", Acme, acmePort, controller.SipEndpoint, GlobexDid,
             calls: 200, rate: 200, replace: new Dictionary<string, string> { ["HOLD_MS"] = "8000" }, extra: ["-l", "200"]);
@@ -34,25 +36,25 @@ public sealed class LimitsThroughControllerTests
         // Every one of the 200 INVITEs has been decided (recorded) while the 10 admitted calls are still held.
         var cdrs = await Await.UntilAsync(() => controller.CdrsFromAsync(Acme, acmePort), c => c.Count == 200, Patience, "200 CDRs from acme-hq");
         var acme = controller.Registry.Snapshot(NodaTime.SystemClock.Instance.GetCurrentInstant()).Scopes[ScopeId.Pbx("acme-hq")];
-        acme.ActiveCalls.ShouldBe(10);
+        acme.ActiveCalls.ShouldBe(limit);
 
         var admitted = cdrs.Where(c => c.Kbps is not null).ToList();
-        admitted.Count.ShouldBe(10);
+        admitted.Count.ShouldBe(limit);
         admitted.ShouldAllBe(c => c.Kbps == 80);
         var refused = cdrs.Where(c => c.Kbps is null).ToList();
-        refused.Count.ShouldBe(190);
+        refused.Count.ShouldBe(200 - limit);
         refused.ShouldAllBe(c => c.Disposition == CdrDispositions.Rejected && c.StatusCode == 503);
-        refused.ShouldAllBe(c => c.LimitHit == "pbx:acme-hq calls limit 10: 10 in use");
-        refused[0].Reason!.ShouldContain("pbx:acme-hq (caller) concurrent calls limit 10, 10 calls in use");
+        refused.ShouldAllBe(c => c.LimitHit == $"pbx:acme-hq calls limit {limit}: {limit} in use");
+        refused[0].Reason!.ShouldContain($"pbx:acme-hq (caller) concurrent calls limit {limit}, {limit} calls in use");
 
         var events = await new CallQueries(controller.Store).ReplayAsync(refused[0].CallId);
         events.Select(e => e.Type).ShouldBe(["call_received", "call_rejected", "call_limit_hit"]);
-        events[2].Data.ShouldContain("\"limitValue\":10");
-        events[2].Data.ShouldContain("\"currentValue\":10");
+        events[2].Data.ShouldContain($"\"limitValue\":{limit}");
+        events[2].Data.ShouldContain($"\"currentValue\":{limit}");
 
         // The other PBX is not affected while acme-hq is full.
         var live = await controller.LiveViewAsync();
-        live.Pbxs.Single(p => p.Id == "acme-hq").ShouldSatisfyAllConditions(p => p.Calls.ShouldBe(10), p => p.MaxCalls.ShouldBe(10));
+        live.Pbxs.Single(p => p.Id == "acme-hq").ShouldSatisfyAllConditions(p => p.Calls.ShouldBe(limit), p => p.MaxCalls.ShouldBe(limit));
         int ownPort = FreePort.Udp(Globex);
         await using var globexCaller = Sipp.StartClient("uac-call.xml", Globex, ownPort, controller.SipEndpoint, GlobexDid);
         var own = await globexCaller.WaitAsync();
@@ -67,9 +69,9 @@ public sealed class LimitsThroughControllerTests
         // The history, from the CDRs, saw the 10 calls (80 kbit/s each) at their peak.
         var now = NodaTime.SystemClock.Instance.GetCurrentInstant();
         var history = await controller.HistoryAsync("acme-hq", now - NodaTime.Duration.FromMinutes(10), now + NodaTime.Duration.FromMinutes(1));
-        history.Minutes.Max(m => m.PeakCalls).ShouldBe(10);
-        history.Minutes.Max(m => m.PeakKbps).ShouldBe(800);
-        history.Minutes.Sum(m => m.NewCalls).ShouldBe(10);
+        history.Minutes.Max(m => m.PeakCalls).ShouldBe(limit);
+        history.Minutes.Max(m => m.PeakKbps).ShouldBe(limit * 80);
+        history.Minutes.Sum(m => m.NewCalls).ShouldBe(limit);
     }
 
     [Fact]
