@@ -65,7 +65,7 @@ public static class ControllerHost
         services.AddSingleton<ActiveCalls>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<LiveRoutingTable>();
-        services.AddSingleton<LiveLimits>();
+        services.AddSingleton(sp => new LiveLimits(sp.GetRequiredService<LiveRoutingTable>()));
         // Guards run in registration order: limits first (a call refused for limits must not touch credit).
         services.AddSingleton<ICallGuard, LimitsGuard>();
         services.AddSingleton<CallPolicy>();

@@ -10,8 +10,15 @@ namespace CallControl.Host.Limits;
 /// the next reader swaps in the matching <see cref="LimitsTable"/> (a reference compare on the hot path;
 /// the table is rebuilt only after a provisioning change).
 /// </summary>
-public sealed class LiveLimits(LiveRoutingTable routing)
+public sealed class LiveLimits
 {
+    private readonly Func<RoutingSnapshot> _current;
+
+    public LiveLimits(LiveRoutingTable routing) : this(() => routing.Current) { }
+
+    /// <summary>Follows whatever <paramref name="current"/> returns (tests hand in snapshots directly).</summary>
+    public LiveLimits(Func<RoutingSnapshot> current) => _current = current;
+
     private readonly Lock _swap = new();
     private volatile RoutingSnapshot? _seen;
 
@@ -20,12 +27,12 @@ public sealed class LiveLimits(LiveRoutingTable routing)
     /// <summary>The registry, with the limits of the current provisioning.</summary>
     public LiveUsageRegistry Current()
     {
-        if (!ReferenceEquals(routing.Current, _seen))
+        if (!ReferenceEquals(_current(), _seen))
         {
             lock (_swap)
             {
                 // Read the snapshot again under the lock, so an older snapshot can never replace a newer one.
-                var snapshot = routing.Current;
+                var snapshot = _current();
                 if (!ReferenceEquals(snapshot, _seen))
                 {
                     Registry.Limits = snapshot.State.ToLimitsTable();
@@ -37,5 +44,5 @@ public sealed class LiveLimits(LiveRoutingTable routing)
     }
 
     /// <summary>What is provisioned now (for the live view's rows and limits).</summary>
-    public CallControl.Provisioning.ProvisioningState Provisioned => routing.Current.State;
+    public CallControl.Provisioning.ProvisioningState Provisioned => _current().State;
 }
