@@ -49,7 +49,7 @@ public sealed class LimitsController : IAsyncDisposable
     public IPEndPoint SipEndpoint => App.Services.GetRequiredService<SipService>().UdpEndpoint;
     public LiveUsageRegistry Registry => App.Services.GetRequiredService<LiveLimits>().Current();
 
-    public static async Task<LimitsController> StartAsync(string? schema = null)
+    public static async Task<LimitsController> StartAsync(string? schema = null, TimeSpan? maxCallDuration = null)
     {
         schema ??= TestDatabase.NewSchema("lim");
         var httpUrl = $"http://127.0.0.1:{FreePort.Tcp(IPAddress.Loopback)}";
@@ -60,6 +60,7 @@ public sealed class LimitsController : IAsyncDisposable
             SipAddress = IPAddress.Loopback,
             SipPort = 0,
             HttpUrl = httpUrl,
+            MaxCallDuration = maxCallDuration ?? TimeSpan.FromHours(4),
         });
         await app.StartAsync();
         return new LimitsController(app, schema, httpUrl);

@@ -161,7 +161,18 @@ public sealed class LimitsThroughControllerTests
             await callee.DisposeAsync();
         }
 
-        await using var second = await StartAsync(schema);
+        await using (var second = await StartAsync(schema))
+            await TheOpenCallsAreCountedAsync(second);
+
+        // A controller whose maximum call duration these calls have outlived does not count them: the recovered
+        // dialogs cannot be ended by its proxy, so they count only as long as they could still be up.
+        await using var third = await StartAsync(schema, maxCallDuration: TimeSpan.FromMilliseconds(1));
+        (await third.OpenCdrsAsync()).Count.ShouldBe(4);
+        third.Registry.OpenDialogCount.ShouldBe(0);
+    }
+
+    private static async Task TheOpenCallsAreCountedAsync(LimitsController second)
+    {
         var open = await second.OpenCdrsAsync();
         open.Count.ShouldBe(4);
         second.Registry.OpenDialogCount.ShouldBe(open.Count);
