@@ -29,7 +29,7 @@ public sealed class LimitsThroughControllerTests
         // globex-main answers the admitted calls and one call of its own.
         await using var callee = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: limit + 1);
         int acmePort = FreePort.Udp(Acme);
-        await using var callers = Sipp.StartClient("uac-hold.xml", Acme, acmePort, controller.SipEndpoint, GlobexDid,
+        await using var callers = Sipp.StartClient("limits-uac-hold.xml", Acme, acmePort, controller.SipEndpoint, GlobexDid,
             calls: 200, rate: 200, replace: new Dictionary<string, string> { ["HOLD_MS"] = "8000" }, extra: ["-l", "200"]);
 
         // Every one of the 200 INVITEs has been decided (recorded) while the 10 admitted calls are still held.
@@ -86,17 +86,17 @@ public sealed class LimitsThroughControllerTests
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         silent.Bind(new IPEndPoint(Silent, silentPort));
         await using var answering = await Sipp.StartServerAsync("uas-answer.xml", Globex, globexPort, calls: 3);
-        await using var busy = await Sipp.StartServerAsync("uas-busy.xml", Busy, busyPort, calls: 3);
-        await using var ringing = await Sipp.StartServerAsync("uas-ring.xml", Ring, ringPort, calls: 3);
+        await using var busy = await Sipp.StartServerAsync("limits-uas-busy.xml", Busy, busyPort, calls: 3);
+        await using var ringing = await Sipp.StartServerAsync("limits-uas-ring.xml", Ring, ringPort, calls: 3);
 
         int answeredPort = FreePort.Udp(Acme), busyCaller = FreePort.Udp(Acme), cancelCaller = FreePort.Udp(Acme), silentCaller = FreePort.Udp(Acme);
-        await using var toSilent = Sipp.StartClient("uac-hold.xml", Acme, silentCaller, controller.SipEndpoint, SilentDid, calls: 2,
+        await using var toSilent = Sipp.StartClient("limits-uac-hold.xml", Acme, silentCaller, controller.SipEndpoint, SilentDid, calls: 2,
             replace: new Dictionary<string, string> { ["HOLD_MS"] = "100" });
-        await using var toAnswer = Sipp.StartClient("uac-hold.xml", Acme, answeredPort, controller.SipEndpoint, GlobexDid, calls: 3,
+        await using var toAnswer = Sipp.StartClient("limits-uac-hold.xml", Acme, answeredPort, controller.SipEndpoint, GlobexDid, calls: 3,
             replace: new Dictionary<string, string> { ["HOLD_MS"] = "1000" });
-        await using var toBusy = Sipp.StartClient("uac-hold.xml", Acme, busyCaller, controller.SipEndpoint, BusyDid, calls: 3,
+        await using var toBusy = Sipp.StartClient("limits-uac-hold.xml", Acme, busyCaller, controller.SipEndpoint, BusyDid, calls: 3,
             replace: new Dictionary<string, string> { ["HOLD_MS"] = "100" });
-        await using var toRing = Sipp.StartClient("uac-cancel.xml", Acme, cancelCaller, controller.SipEndpoint, RingDid, calls: 3);
+        await using var toRing = Sipp.StartClient("limits-uac-cancel.xml", Acme, cancelCaller, controller.SipEndpoint, RingDid, calls: 3);
 
         // While they are up, the live view counts them.
         await Await.UntilAsync(() => controller.Registry.OpenDialogCount, n => n >= 5, Patience, "calls in progress");
@@ -138,7 +138,7 @@ public sealed class LimitsThroughControllerTests
             {
                 schema = first.Schema;
                 await first.ProvisionAsync(document);
-                callers = Sipp.StartClient("uac-hold.xml", Acme, FreePort.Udp(Acme), first.SipEndpoint, GlobexDid, calls: 4,
+                callers = Sipp.StartClient("limits-uac-hold.xml", Acme, FreePort.Udp(Acme), first.SipEndpoint, GlobexDid, calls: 4,
                     replace: new Dictionary<string, string>
                     {
                         ["HOLD_MS"] = "120000",
