@@ -1,4 +1,5 @@
 using CallControl.Host.Api;
+using CallControl.Host.Billing;
 using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
 using CallControl.Host.Limits;
@@ -68,6 +69,8 @@ public static class ControllerHost
         services.AddSingleton(sp => new LiveLimits(sp.GetRequiredService<LiveRoutingTable>()));
         // Guards run in registration order: limits first (a call refused for limits must not touch credit).
         services.AddSingleton<ICallGuard, LimitsGuard>();
+        services.AddSingleton<NetworkHealthService>();
+        services.AddSingleton<IEnumResolver, DnsEnumResolver>();
         services.AddSingleton<CallPolicy>();
         services.AddSingleton<IProxyPolicy>(sp => sp.GetRequiredService<CallPolicy>());
         // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
@@ -75,8 +78,14 @@ public static class ControllerHost
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
         // Live limits are rebuilt from the calls still open in the event store before SIP takes new calls.
         services.AddHostedService<LimitsRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<NetworkHealthService>());
+        services.AddSingleton<GatewayProber>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());
+        services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        // Credit comes after the limits guard: a call refused for limits reserves no credit.
+        services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());
         overrides?.Invoke(services);
 
         var app = builder.Build();
@@ -85,9 +94,9 @@ public static class ControllerHost
     }
 }
 
-/// <summary>Applies the demo provisioning when asked, and loads the routing table before SIP opens.</summary>
+/// <summary>Applies the demo provisioning when asked, and loads the routing table and the network health before SIP opens.</summary>
 internal sealed class StartupProvisioning(ControllerSettings settings, ProvisioningService provisioning, LiveRoutingTable routing,
-    ILogger<StartupProvisioning> logger) : IHostedService
+    NetworkHealthService health, ILogger<StartupProvisioning> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -97,6 +106,7 @@ internal sealed class StartupProvisioning(ControllerSettings settings, Provision
             logger.LogInformation("Demo provisioning applied: {Count} changes", outcome.Changes.Count);
         }
         await routing.RefreshAsync(ct);
+        await health.RefreshAsync(ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -14,11 +14,30 @@ public sealed record ControllerSettings
     public IPAddress SipAddress { get; init; } = IPAddress.Loopback;
     public int SipPort { get; init; } = 5060;
     public int? SipTcpPort { get; init; }
+    /// <summary>SIP over TLS port (--tls-port / CALLCONTROL_TLS_PORT, default 5061). TLS is on only when a
+    /// certificate is given (--tls-cert and --tls-key, PEM files).</summary>
+    public int TlsPort { get; init; } = 5061;
+    public string? TlsCertificatePath { get; init; }
+    public string? TlsKeyPath { get; init; }
+    /// <summary>SIP Timer C: how long a ringing target may go without a final answer before it is cancelled
+    /// (the caller then gets 408). Null: the RFC default of 3 minutes. Tests shorten it.</summary>
+    public TimeSpan? SipTimerC { get; init; }
+    public bool TlsEnabled => !string.IsNullOrEmpty(TlsCertificatePath);
     public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
     /// <summary>Apply the built-in demo provisioning document at start-up.</summary>
     public bool Demo { get; init; }
     /// <summary>Longest a call may last after it is answered (<c>--max-call-duration</c>): the proxy ends silently dead dialogs.</summary>
     public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
+    /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
+    public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
+    /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("CALLCONTROL_PROBE_TIMEOUT_MS"), out var ms) ? ms : 2000);
+
+    /// <summary>The parsed <see cref="Dns"/> (port 53 unless given); null for the system resolver.</summary>
+    public IPEndPoint? DnsServer => Dns is null ? null
+        : IPEndPoint.TryParse(Dns, out var ep) ? (ep.Port == 0 ? new IPEndPoint(ep.Address, 53) : ep)
+        : throw new ArgumentException($"--dns must be an IP address or ip:port, got '{Dns}'");
 
     /// <summary>Stops start-up with a message naming the setting when something is off.</summary>
     public void Validate()
@@ -29,6 +48,14 @@ public sealed record ControllerSettings
         if (SipTcpPort is < 0 or > 65535) throw new ArgumentException($"--sip-tcp-port must be 0-65535, got {SipTcpPort}");
         if (MaxCallDuration <= TimeSpan.Zero || MaxCallDuration > TimeSpan.FromDays(7))
             throw new ArgumentException($"--max-call-duration must be above 0 and at most 7 days, got {MaxCallDuration}");
+        _ = DnsServer;
+        if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > TimeSpan.FromMinutes(1)) throw new ArgumentException($"The probe timeout must be above 0 and at most a minute, got {ProbeTimeout}");
+        if (TlsPort is < 0 or > 65535) throw new ArgumentException($"--tls-port must be 0-65535, got {TlsPort}");
+        if (string.IsNullOrEmpty(TlsCertificatePath) != string.IsNullOrEmpty(TlsKeyPath))
+            throw new ArgumentException("--tls-cert and --tls-key (CALLCONTROL_TLS_CERT / CALLCONTROL_TLS_KEY) must be given together");
+        if (TlsEnabled && !File.Exists(TlsCertificatePath)) throw new ArgumentException($"--tls-cert: file '{TlsCertificatePath}' does not exist");
+        if (TlsEnabled && !File.Exists(TlsKeyPath)) throw new ArgumentException($"--tls-key: file '{TlsKeyPath}' does not exist");
+        if (SipTimerC is { } timerC && timerC <= TimeSpan.Zero) throw new ArgumentException($"SipTimerC must be positive, got {timerC}");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _)) throw new ArgumentException($"--http must be an absolute URL, got '{HttpUrl}'");
     }
 }

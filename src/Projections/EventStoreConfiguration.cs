@@ -1,6 +1,10 @@
+using CallControl.Billing.Accounts;
+using CallControl.Billing.Tariffs;
 using CallControl.Calls;
+using CallControl.Projections.Billing;
 using CallControl.Projections.Cdrs;
 using CallControl.Provisioning;
+using CallControl.Routing;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -47,6 +51,30 @@ public static class EventStoreConfiguration
         typeof(CallAnswered), typeof(CallFailed), typeof(CallEnded),
     ];
 
+    /// <summary>Tariff, profile and account events: what the controller folds into its billing state (streams in
+    /// <see cref="BillingStreams"/>).</summary>
+    public static readonly Type[] BillingStateEventTypes =
+    [
+        typeof(TariffPlanImported), typeof(RatingProfileAssigned),
+        typeof(AccountOpened), typeof(CreditLimitChanged),
+        typeof(CallingCardIssued), typeof(CallingCardBlocked), typeof(CallingCardUnblocked),
+        typeof(BalanceToppedUp), typeof(BalanceAdjusted),
+        typeof(CreditReserved), typeof(CallCharged), typeof(ReservationReleased), typeof(CallReRated),
+    ];
+
+    /// <summary>Every billing event: the state above, the rating of a call (call stream), invoices and notes (account stream).</summary>
+    public static readonly Type[] BillingEventTypes =
+    [
+        .. BillingStateEventTypes,
+        typeof(CallRated), typeof(CallNotRated), typeof(InvoiceIssued), typeof(CreditNoteIssued),
+    ];
+
+    /// <summary>Reachability from probing, one stream per gateway or PBX (<see cref="HealthStreams"/>).</summary>
+    public static readonly Type[] HealthEventTypes =
+    [
+        typeof(GatewayMarkedDown), typeof(GatewayMarkedUp), typeof(PbxMarkedUnreachable), typeof(PbxMarkedReachable),
+    ];
+
     public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
     {
         if (schema != schema.ToLowerInvariant())
@@ -68,11 +96,18 @@ public static class EventStoreConfiguration
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
         opts.Events.AddEventTypes(LimitsCallEventTypes);
+        opts.Events.AddEventTypes(HealthEventTypes);
+        opts.Events.AddEventTypes(BillingEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.
         opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<Cdr>()
             .Index(x => x.CallId)
             .Index(x => x.ReceivedAt);
+
+        // Billing read models commit with their events, like the CDR (reports and re-rating read them right away).
+        opts.Projections.Add<RatedCallProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId);
+        opts.Projections.Add<InvoiceProjection>(ProjectionLifecycle.Inline);
     }
 }

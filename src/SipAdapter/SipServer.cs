@@ -47,11 +47,17 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>The bound TCP endpoint, or null when TCP is disabled.</summary>
     public SipEndpoint? TcpEndpoint { get; private set; }
 
+    /// <summary>The bound TLS endpoint, or null when TLS is disabled.</summary>
+    public SipEndpoint? TlsEndpoint { get; private set; }
+
     /// <summary>Calls (Call-IDs) with live transaction or dialog state.</summary>
     public int ActiveCallCount => _core?.ActiveCallCount ?? 0;
 
     /// <summary>Open TCP connections (accepted and outgoing).</summary>
     public int TcpConnectionCount => _hub.Tcp?.ConnectionCount ?? 0;
+
+    /// <summary>Open TLS connections (accepted and outgoing).</summary>
+    public int TlsConnectionCount => _hub.Tls?.ConnectionCount ?? 0;
 
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -75,10 +81,22 @@ public sealed class SipServer : IAsyncDisposable
             TcpEndpoint = new SipEndpoint(_options.ListenAddress, tcp.LocalEndPoint.Port, SipTransport.Tcp);
         }
 
+        if (_options.TlsPort is not null)
+        {
+            var tls = new TcpSipChannel(new IPEndPoint(_options.ListenAddress, _options.TlsPort.Value), core, _options.ParserOptions,
+                _options.TcpIdleTimeout, _options.T1 * 64, _options.MaxTcpConnections, _logger, _options.LoadTlsCertificate(),
+                _options.TlsAcceptAnyServerCertificate);
+            _hub.Tls = tls;
+            core.TlsPort = tls.LocalEndPoint.Port;
+            TlsEndpoint = new SipEndpoint(_options.ListenAddress, tls.LocalEndPoint.Port, SipTransport.Tls);
+        }
+
         _core = core;
         udp.Start();
         _hub.Tcp?.Start();
-        _logger.LogInformation("SIP server listening on {Udp} and {Tcp}", UdpEndpoint, TcpEndpoint?.ToString() ?? "no TCP");
+        _hub.Tls?.Start();
+        _logger.LogInformation("SIP server listening on {Udp}, {Tcp} and {Tls}", UdpEndpoint, TcpEndpoint?.ToString() ?? "no TCP",
+            TlsEndpoint?.ToString() ?? "no TLS");
         return Task.CompletedTask;
     }
 
@@ -98,6 +116,11 @@ public sealed class SipServer : IAsyncDisposable
         if (_hub.Tcp is { } tcp)
         {
             await tcp.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_hub.Tls is { } tlsChannel)
+        {
+            await tlsChannel.DisposeAsync().ConfigureAwait(false);
         }
 
         _logger.LogInformation("SIP server stopped");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using CallControl.Sip.Message;
 
 namespace CallControl.Sip;
@@ -15,6 +16,23 @@ public sealed record SipServerOptions
     /// <summary>TCP listener port; null disables TCP.</summary>
     public int? TcpPort { get; init; } = 5060;
 
+    /// <summary>TLS listener port; null (the default) disables TLS. Needs a certificate: <see cref="TlsCertificate"/>,
+    /// or <see cref="TlsCertificatePath"/> + <see cref="TlsKeyPath"/> (PEM files).</summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>PEM file with the TLS certificate (chain); read at start-up with <see cref="TlsKeyPath"/>.</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <summary>PEM file with the certificate's private key (unencrypted PKCS#8, PKCS#1 or SEC1).</summary>
+    public string? TlsKeyPath { get; init; }
+
+    /// <summary>A certificate with private key given directly (tests, hosts that load it themselves); wins over the paths.</summary>
+    public X509Certificate2? TlsCertificate { get; init; }
+
+    /// <summary>When this proxy connects out over TLS: accept any server certificate (self-signed peers, tests).
+    /// Default false: the peer's certificate must validate against the system trust store and its IP.</summary>
+    public bool TlsAcceptAnyServerCertificate { get; init; }
+
     /// <summary>RTT estimate (RFC 3261 Table 4).</summary>
     public TimeSpan T1 { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -27,6 +45,10 @@ public sealed record SipServerOptions
     /// <summary>Proxy INVITE transaction timeout after a provisional (RFC 3261 §16.6 item 11, > 3 min).</summary>
     public TimeSpan TimerC { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>An answered dialog without BYE is ended by the proxy (BYE to both sides, OnEndedAsync with
+    /// <c>DialogParty.Proxy</c>) after this long; null: never. Protects limits and credit from vanished parties.</summary>
+    public TimeSpan? MaxDialogDuration { get; init; } = TimeSpan.FromHours(12);
+
     /// <summary>TCP connections without traffic for this long are closed.</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -38,6 +60,27 @@ public sealed record SipServerOptions
 
     /// <summary>Most simultaneous TCP connections (accepted plus outgoing).</summary>
     public int MaxTcpConnections { get; init; } = 10_000;
+
+    /// <summary>The TLS server certificate: the given one, or loaded from the PEM files (throws naming the setting).</summary>
+    internal X509Certificate2 LoadTlsCertificate()
+    {
+        if (TlsCertificate is not null)
+        {
+            return TlsCertificate;
+        }
+
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(TlsCertificatePath!, TlsKeyPath);
+            // SslStream on Linux needs the key in a form it can export to OpenSSL: re-import as PKCS#12.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new ArgumentException($"SipServerOptions.TlsCertificatePath/TlsKeyPath: cannot load '{TlsCertificatePath}' with '{TlsKeyPath}': {ex.Message}",
+                nameof(TlsCertificatePath), ex);
+        }
+    }
 
     internal SipParserOptions ParserOptions => new() { MaxMessageSize = MaxMessageSize, MaxHeaderCount = MaxHeaderCount, MaxLineLength = MaxLineLength };
 
@@ -55,11 +98,38 @@ public sealed record SipServerOptions
             CheckPort(tcp, nameof(TcpPort));
         }
 
+        if (TlsPort is { } tls)
+        {
+            CheckPort(tls, nameof(TlsPort));
+            if (TlsCertificate is null && (string.IsNullOrEmpty(TlsCertificatePath) || string.IsNullOrEmpty(TlsKeyPath)))
+            {
+                throw new ArgumentException("SipServerOptions.TlsPort needs TlsCertificatePath and TlsKeyPath (PEM files) or TlsCertificate.", nameof(TlsPort));
+            }
+
+            if (TlsCertificate is { HasPrivateKey: false })
+            {
+                throw new ArgumentException("SipServerOptions.TlsCertificate has no private key.", nameof(TlsCertificate));
+            }
+
+            foreach (var (path, name) in new[] { (TlsCertificatePath, nameof(TlsCertificatePath)), (TlsKeyPath, nameof(TlsKeyPath)) })
+            {
+                if (TlsCertificate is null && !File.Exists(path))
+                {
+                    throw new ArgumentException($"SipServerOptions.{name}: file '{path}' does not exist.", name);
+                }
+            }
+        }
+
         CheckPositive(T1, nameof(T1));
         CheckPositive(T2, nameof(T2));
         CheckPositive(T4, nameof(T4));
         CheckPositive(TimerC, nameof(TimerC));
         CheckPositive(TcpIdleTimeout, nameof(TcpIdleTimeout));
+        if (MaxDialogDuration is { } maxDialog)
+        {
+            CheckPositive(maxDialog, nameof(MaxDialogDuration));
+        }
+
         if (T2 < T1)
         {
             throw new ArgumentException($"SipServerOptions.T2 ({T2}) must not be shorter than T1 ({T1}).", nameof(T2));
@@ -76,7 +146,8 @@ public sealed record SipServerOptions
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"SipServerOptions.{ex.ParamName}: {ex.Message}", ex.ParamName, ex);
+            var detail = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentException($"SipServerOptions.{detail}", ex.ParamName, ex);
         }
     }
 

@@ -18,16 +18,29 @@ public sealed record CallReceived(
     string? SourcePbxId, string? SourceGatewayId, string? SourceTenantId,
     string Caller, string Dialled, string RequestUri, Instant At) : ICallEvent;
 
-/// <summary>The router chose a target. <paramref name="Candidates"/> lists everything it considered and why.</summary>
+/// <summary>The router chose a target. <paramref name="Candidates"/> lists everything it considered and why.
+/// <paramref name="TargetKind"/>: pbx, voicemail, gateway or enum; for gateways the first target is named and
+/// <paramref name="Targets"/> lists every one in failover order. The optional fields were added later: older
+/// events fold with their defaults.</summary>
+/// <param name="NormalizedNumber">The E.164 number the dialled string became (null: it did not).</param>
+/// <param name="NormalizationRule">The dialplan rule that made it (null: E.164 as dialled).</param>
+/// <param name="Normalization">How it was normalized, in words.</param>
 public sealed record CallRouted(
     string CallKey, string Destination, string TargetKind, string TargetId, string? TargetTenantId,
-    string TargetUri, string NextHop, string Reason, IReadOnlyList<RouteCandidate> Candidates, Instant At) : ICallEvent;
+    string TargetUri, string NextHop, string Reason, IReadOnlyList<RouteCandidate> Candidates, Instant At,
+    string? NormalizedNumber = null, string? NormalizationRule = null, string? Normalization = null,
+    IReadOnlyList<RoutedTarget>? Targets = null, bool IsEmergency = false, string? Diversion = null) : ICallEvent;
+
+/// <summary>One target of a routed call, in failover order: what the INVITE was sent to and where.</summary>
+public sealed record RoutedTarget(string Kind, string Id, string RequestUri, string NextHop);
 
 /// <summary>The call was refused before anything was forwarded.</summary>
 public sealed record CallRejected(string CallKey, int StatusCode, string Reason, IReadOnlyList<RouteCandidate> Candidates, Instant At) : ICallEvent;
 
-/// <summary>A forwarding attempt (a gateway, a PBX) failed; the proxy may try the next one.</summary>
-public sealed record CallAttemptFailed(string CallKey, int AttemptIndex, int StatusCode, string Reason, Instant At) : ICallEvent;
+/// <summary>A forwarding attempt (a gateway, a PBX) failed; the proxy may try the next one. <paramref name="TargetKind"/>
+/// and <paramref name="TargetId"/> name the target of <paramref name="AttemptIndex"/> (null in older events).</summary>
+public sealed record CallAttemptFailed(string CallKey, int AttemptIndex, int StatusCode, string Reason, Instant At,
+    string? TargetKind = null, string? TargetId = null) : ICallEvent;
 
 /// <summary>The callee answered (2xx); recorded before the 2xx is relayed.</summary>
 public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At) : ICallEvent;

@@ -30,7 +30,13 @@ public abstract record RoutingResult
 public sealed record CallRefused(int StatusCode, string Reason) : RoutingResult;
 
 /// <summary>The call goes to a PBX of the cloud (inter-PBX or inbound from a gateway).</summary>
-public sealed record RoutedToPbx(string Destination, PbxTarget Pbx, string RangeId, string Reason) : RoutingResult;
+public sealed record RoutedToPbx(string Destination, PbxTarget Pbx, string RangeId, string Reason) : RoutingResult
+{
+    /// <summary>Where the call goes if the PBX turns out unreachable on this very call (no answer to the INVITE,
+    /// 5xx): its voicemail, with <see cref="FallbackDiversion"/>. Null when the PBX has no voicemail.</summary>
+    public VoicemailTarget? VoicemailFallback { get; init; }
+    public string? FallbackDiversion { get; init; }
+}
 
 /// <summary>Where a voicemail fallback sends calls.</summary>
 public sealed record VoicemailTarget(string Uri, IPAddress Address, int Port, string Transport);

@@ -214,10 +214,15 @@ public static class Router
             reason = $"{unreachable}; no voicemail fallback, tried anyway";
         }
         ctx.Candidates.Add(new RouteCandidate("pbx", pbx.PbxId, "chosen", reason));
+        if (owner.Voicemail is { } fallback)
+            ctx.Candidates.Add(new RouteCandidate("voicemail", pbx.PbxId, "fallback",
+                $"{owner.VoicemailUri} if PBX {pbx.PbxId} does not answer the INVITE or fails with 5xx"));
         return new RoutedToPbx(destination, pbx, range.RangeId, reason)
         {
             Source = ctx.Source, Dialled = ctx.Dialled, Candidates = ctx.Candidates, Normalization = ctx.Normalization,
             CallerId = ctx.CallerId, Diversion = diversion,
+            VoicemailFallback = owner.Voicemail is { } vm2 ? new VoicemailTarget(owner.VoicemailUri!, vm2.Address, vm2.Port, vm2.Transport) : null,
+            FallbackDiversion = owner.Voicemail is null ? null : Diversion(snapshot, destination, "unavailable"),
         };
     }
 

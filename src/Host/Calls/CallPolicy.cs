@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CallControl.Calls;
 using CallControl.Host.EventStore;
 using CallControl.Host.Routing;
@@ -14,17 +15,19 @@ namespace CallControl.Host.Calls;
 /// group-commit writer, and only then lets the proxy go on (write-ahead, DESIGN.md rule 2).
 /// </summary>
 public sealed class CallPolicy(
-    LiveRoutingTable routing, GroupCommitWriter writer, ActiveCalls calls, IEnumerable<ICallGuard> guards,
-    IClock clock, ILogger<CallPolicy> logger) : IProxyPolicy
+    LiveRoutingTable routing, NetworkHealthService health, IEnumResolver enumResolver, GroupCommitWriter writer, ActiveCalls calls,
+    IEnumerable<ICallGuard> guards, IClock clock, ILogger<CallPolicy> logger) : IProxyPolicy
 {
     public static readonly TimeSpan StoreDownRetryAfter = TimeSpan.FromSeconds(30);
     private readonly ICallGuard[] _guards = guards.ToArray();
+    /// <summary>The targets of each call in progress, in failover order, so a failed attempt can name its target.</summary>
+    private readonly ConcurrentDictionary<string, RoutedTarget[]> _targets = new();
 
     public async ValueTask<RouteDecision> RouteAsync(InviteRequest invite, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         var key = CallStreams.Key(invite.Key.CallId, invite.Key.FromTag);
-        var result = Router.Route(routing.Current, new CallAttempt(invite.Source.Address, invite.RequestUriUser, invite.FromUser));
+        var (result, enumTarget) = await DecideAsync(invite, now, ct);
         var (pbxId, gatewayId, tenantId) = result.Source switch
         {
             PbxSource p => (p.Pbx.PbxId, (string?)null, p.Pbx.TenantId),
@@ -36,31 +39,132 @@ public sealed class CallPolicy(
 
         try
         {
-            switch (result)
+            if (result is CallRefused refused)
             {
-                case RoutedToPbx routed:
-                {
-                    var pbx = routed.Pbx;
-                    var target = new ForwardTarget($"sip:{routed.Destination}@{FormatHost(pbx.Address)}:{pbx.Port}",
-                        new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)));
-                    var routedEvent = new CallRouted(key, routed.Destination, "pbx", pbx.PbxId, pbx.TenantId, target.RequestUri,
-                        target.Destination.ToString(), routed.Reason, routed.Candidates, now);
-                    return await AdmitAndForwardAsync(new NewCall(key, invite, routed, IsEmergency: false, now),
-                        new OpenCall(key, pbxId, pbx.PbxId, now), [received, routedEvent], [target]);
-                }
-                case CallRefused refused:
-                    await writer.AppendAsync(key, AppendKind.NewCall, received,
-                        new CallRejected(key, refused.StatusCode, refused.Reason, refused.Candidates, now));
-                    return new RejectInvite(refused.StatusCode, refused.Reason);
-                default:
-                    throw new InvalidOperationException($"Unknown routing result {result.GetType().Name}");
+                await writer.AppendAsync(key, AppendKind.NewCall, received,
+                    new CallRejected(key, refused.StatusCode, refused.Reason, refused.Candidates, now));
+                return new RejectInvite(refused.StatusCode, refused.Reason);
             }
+
+            var plan = Plan(result, enumTarget);
+            var first = plan.Targets[0];
+            var n = result.Normalization;
+            var routedEvent = new CallRouted(key, plan.Destination, plan.Kind, plan.Id, plan.TenantId, first.Routed.RequestUri,
+                first.Routed.NextHop, plan.Reason, result.Candidates, now,
+                NormalizedNumber: n?.Number, NormalizationRule: n?.RuleId, Normalization: n?.Reason,
+                Targets: plan.Targets.Select(t => t.Routed).ToList(), IsEmergency: result.IsEmergency, Diversion: result.Diversion);
+            _targets[key] = plan.Targets.Select(t => t.Routed).ToArray();
+            return await AdmitAndForwardAsync(new NewCall(key, invite, result, result.IsEmergency, now),
+                new OpenCall(key, pbxId, plan.TargetPbxId, now), [received, routedEvent], plan.Targets.Select(t => t.Forward).ToList());
         }
         catch (EventStoreUnavailableException)
         {
+            _targets.TryRemove(key, out _);
             // Fail closed: a call whose routing cannot be recorded is not placed (DESIGN.md rule 6).
             return new RejectInvite(503, "Event store unavailable", StoreDownRetryAfter);
         }
+    }
+
+    /// <summary>Routes with the live tables and network health; does the ENUM step (NAPTR, then the target's
+    /// address) when the router asks for it. A failed ENUM step routes on as "not found" (LCR), with the reason.</summary>
+    private async Task<(RoutingResult Result, SipEndpoint? EnumTarget)> DecideAsync(InviteRequest invite, Instant now, CancellationToken ct)
+    {
+        var snapshot = routing.Current;
+        var network = health.Current;
+        var attempt = new CallAttempt(invite.Source.Address, invite.RequestUriUser, invite.FromUser) { SelectionSeed = Seed(invite.Key.CallId) };
+        var result = Router.Route(snapshot, attempt, network, now);
+        if (result is not EnumLookupRequired lookup) return (result, null);
+
+        var answer = await enumResolver.LookupAsync(lookup.Destination, lookup.QueryName, ct);
+        result = Router.Route(snapshot, attempt with { Enum = answer }, network, now);
+        if (result is not RoutedToEnum toEnum) return (result, null);
+
+        var (endpoint, detail) = await ResolveAsync(toEnum.TargetUri, ct);
+        if (endpoint is not null) return (result, endpoint);
+        logger.LogWarning("ENUM target {Uri} of {Number} is not reachable: {Detail}", toEnum.TargetUri, toEnum.Destination, detail);
+        var failed = EnumAnswer.NotFound(toEnum.Destination, $"NAPTR gave {toEnum.TargetUri}, but {detail}");
+        return (Router.Route(snapshot, attempt with { Enum = failed }, network, now), null);
+    }
+
+    /// <summary>An IP literal is used as it is; a name gets an A lookup (no RFC 3263 NAPTR/SRV for the target domain).</summary>
+    private async Task<(SipEndpoint? Endpoint, string Detail)> ResolveAsync(string uri, CancellationToken ct)
+    {
+        if (!EnumTarget.TryParse(uri, out var target)) return (null, $"'{(uri.Length > 60 ? uri[..60] + "..." : uri)}' is not a SIP URI this controller can send to");
+        if (System.Net.IPAddress.TryParse(target.Host, out var literal))
+            return (new SipEndpoint(literal, target.Port, ParseTransport(target.Transport)), "IP literal");
+        var (address, detail) = await enumResolver.ResolveHostAsync(target.Host, ct);
+        return address is null ? (null, detail) : (new SipEndpoint(address, target.Port, ParseTransport(target.Transport)), detail);
+    }
+
+    private sealed record PlannedTarget(ForwardTarget Forward, RoutedTarget Routed);
+
+    /// <summary>What a routed call is sent to: every target in order, and how the CallRouted event names it.</summary>
+    private sealed record ForwardPlan(string Destination, string Kind, string Id, string? TenantId, string? TargetPbxId, string Reason,
+        IReadOnlyList<PlannedTarget> Targets);
+
+    private static ForwardPlan Plan(RoutingResult result, SipEndpoint? enumEndpoint)
+    {
+        IReadOnlyList<string>? extra = result.Diversion is { } diversion ? [$"Diversion: {diversion}"] : null;
+        switch (result)
+        {
+            case RoutedToPbx r:
+            {
+                var pbx = r.Pbx;
+                var forward = new ForwardTarget($"sip:{r.Destination}@{FormatHost(pbx.Address)}:{pbx.Port}",
+                    new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)), ExtraHeaders: extra);
+                var planned = new List<PlannedTarget> { new(forward, new RoutedTarget("pbx", pbx.PbxId, forward.RequestUri, forward.Destination.ToString())) };
+                if (r.VoicemailFallback is { } vm)
+                {
+                    // Unreachable on this call (no answer to the INVITE, 5xx): the proxy fails over to voicemail.
+                    var fallback = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)),
+                        ExtraHeaders: [$"Diversion: {r.FallbackDiversion}"]);
+                    planned.Add(new PlannedTarget(fallback, new RoutedTarget("voicemail", pbx.PbxId, fallback.RequestUri, fallback.Destination.ToString())));
+                }
+                return new ForwardPlan(r.Destination, "pbx", pbx.PbxId, pbx.TenantId, pbx.PbxId, r.Reason, planned);
+            }
+            case RoutedToVoicemail v:
+            {
+                var vm = v.Voicemail;
+                var forward = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)), ExtraHeaders: extra);
+                return new ForwardPlan(v.Destination, "voicemail", v.Pbx.PbxId, v.Pbx.TenantId, null, v.Reason,
+                    [new PlannedTarget(forward, new RoutedTarget("voicemail", v.Pbx.PbxId, forward.RequestUri, forward.Destination.ToString()))]);
+            }
+            case RoutedToGateways g:
+            {
+                var targets = g.Targets.Select(t =>
+                {
+                    var forward = new ForwardTarget(t.RequestUri, new SipEndpoint(t.Address, t.Port, ParseTransport(t.Transport)),
+                        t.RingTimeout.ToTimeSpan(), extra)
+                    {
+                        Credentials = t.Credentials is { } c ? new DigestCredentials(c.Username, c.Password, c.Realm) : null,
+                        PresentedCaller = result.CallerId,
+                        HideTopology = result.HideTopology,
+                    };
+                    return new PlannedTarget(forward, new RoutedTarget("gateway", t.GatewayId, forward.RequestUri, forward.Destination.ToString()));
+                }).ToList();
+                return new ForwardPlan(g.Destination, "gateway", g.Targets[0].GatewayId, null, null, g.Reason, targets);
+            }
+            case RoutedToEnum e when enumEndpoint is { } endpoint:
+            {
+                var forward = new ForwardTarget(e.TargetUri, endpoint, ExtraHeaders: extra)
+                {
+                    PresentedCaller = result.CallerId,
+                    HideTopology = result.HideTopology,
+                };
+                return new ForwardPlan(e.Destination, "enum", e.TargetUri, null, null, e.Reason,
+                    [new PlannedTarget(forward, new RoutedTarget("enum", e.TargetUri, forward.RequestUri, forward.Destination.ToString()))]);
+            }
+            default:
+                throw new InvalidOperationException($"Routing result {result.GetType().Name} cannot be forwarded");
+        }
+    }
+
+    /// <summary>FNV-1a of the Call-ID: weighted carrier selection is stable for a call, also when replayed.</summary>
+    internal static ulong Seed(string callId)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in callId) hash = (hash ^ c) * 1099511628211UL;
+        return hash;
     }
 
     /// <summary>Runs the guards in order; a refusal releases what the guards before it reserved. Then the
@@ -101,8 +205,9 @@ public sealed class CallPolicy(
     public async ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
+        var target = _targets.TryGetValue(streamKey, out var targets) && targetIndex >= 0 && targetIndex < targets.Length ? targets[targetIndex] : null;
         await writer.AppendAsync(streamKey, AppendKind.InProgress,
-            new CallAttemptFailed(streamKey, targetIndex, statusCode, reason, clock.GetCurrentInstant()));
+            new CallAttemptFailed(streamKey, targetIndex, statusCode, reason, clock.GetCurrentInstant(), target?.Kind, target?.Id));
     }
 
     public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody)
@@ -127,6 +232,7 @@ public sealed class CallPolicy(
     public async ValueTask OnFailedAsync(DialogKey key, int statusCode, string reason, DialogParty endedBy)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
+        _targets.TryRemove(streamKey, out _);
         // Also reported after a RejectInvite: such a call was never opened and is already recorded.
         if (calls.Close(streamKey) is null) return;
         var now = clock.GetCurrentInstant();
@@ -139,6 +245,7 @@ public sealed class CallPolicy(
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();
+        _targets.TryRemove(streamKey, out _);
         if (calls.Close(streamKey) is not { } call)
         {
             logger.LogWarning("End reported for call {CallKey} that is not open; ignored", streamKey);

@@ -38,13 +38,19 @@ public sealed class RouteCommand : AsyncCommand<RouteSettings>
     {
         using var store = settings.OpenStore();
         Instant? at = settings.At is null ? null : InstantPattern.ExtendedIso.Parse(settings.At).Value;
-        var explanation = await new RouteQuery(new ProvisioningLog(store)).ExplainAsync(settings.From, settings.Number, at, ct);
+        var explanation = await new RouteQuery(new ProvisioningLog(store), store, SystemClock.Instance).ExplainAsync(settings.From, settings.Number, at, ct);
         if (explanation is null)
             return Exit.Usage($"route: PBX '{settings.From}' is not provisioned{(at is null ? "" : $" at {settings.At}")}");
         var asOf = explanation.TablesAsOf is { } t ? InstantPattern.ExtendedIso.Format(t) : "empty";
-        AnsiConsole.MarkupLineInterpolated($"tables as of [bold]{asOf}[/] (event {explanation.Sequence})");
+        AnsiConsole.MarkupLineInterpolated($"tables as of [bold]{asOf}[/] (event {explanation.Sequence}), routed at {InstantPattern.ExtendedIso.Format(explanation.At)}");
+        foreach (var (id, down) in explanation.DownGateways) AnsiConsole.MarkupLineInterpolated($"gateway {id} down since {down.Since}: {down.Reason}");
+        foreach (var (id, down) in explanation.UnreachablePbxs) AnsiConsole.MarkupLineInterpolated($"pbx {id} unreachable since {down.Since}: {down.Reason}");
+        AnsiConsole.MarkupLineInterpolated($"translation: {settings.Number} -> [bold]{explanation.NormalizedNumber ?? "(none)"}[/] (rule {explanation.NormalizationRule ?? "-"}): {explanation.Normalization ?? "-"}");
+        if (explanation.IsEmergency) AnsiConsole.MarkupLine("[bold]emergency call[/]: bypasses filters, credit and limits");
+        if (explanation.EnumQuery is { } query) AnsiConsole.MarkupLineInterpolated($"ENUM: a call would query NAPTR {query} first; without an answer:");
         var outcome = explanation.StatusCode is { } code ? $"{explanation.Outcome} with {code}" : $"{explanation.Outcome} to {explanation.Target}";
-        AnsiConsole.MarkupLineInterpolated($"{settings.Number} -> [bold]{outcome}[/]");
+        AnsiConsole.MarkupLineInterpolated($"route: [bold]{outcome}[/]");
+        for (var i = 0; i < explanation.Targets.Count; i++) AnsiConsole.MarkupLineInterpolated($"  {i + 1}. {explanation.Targets[i]}");
         AnsiConsole.MarkupLineInterpolated($"because: {explanation.Reason}");
         var table = new Table().AddColumns("kind", "candidate", "outcome", "reason");
         foreach (var c in explanation.Candidates) table.AddRow(Markup.Escape(c.Kind), Markup.Escape(c.Id), Markup.Escape(c.Outcome), Markup.Escape(c.Reason));

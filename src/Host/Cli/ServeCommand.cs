@@ -14,6 +14,18 @@ public sealed class ServeSettings : CommonSettings
     [Description("UDP and TCP port for SIP (default: $CALLCONTROL_SIP_PORT, else 5060)")]
     public int? SipPort { get; init; }
 
+    [CommandOption("--tls-port <PORT>")]
+    [Description("Port for SIP over TLS (default: $CALLCONTROL_TLS_PORT, else 5061); TLS is off without --tls-cert")]
+    public int? TlsPort { get; init; }
+
+    [CommandOption("--tls-cert <FILE>")]
+    [Description("PEM certificate (chain) for SIP over TLS (default: $CALLCONTROL_TLS_CERT); needs --tls-key")]
+    public string? TlsCert { get; init; }
+
+    [CommandOption("--tls-key <FILE>")]
+    [Description("PEM private key of --tls-cert (default: $CALLCONTROL_TLS_KEY)")]
+    public string? TlsKey { get; init; }
+
     [CommandOption("--http <URL>")]
     [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
     public string? Http { get; init; }
@@ -21,6 +33,9 @@ public sealed class ServeSettings : CommonSettings
     [CommandOption("--max-call-duration <DURATION>")]
     [Description("Longest a call may last after it is answered, e.g. 4h, 90m, 3600s (default: 4h)")]
     public string? MaxCallDuration { get; init; }
+    [CommandOption("--dns <SERVER>")]
+    [Description("DNS server for ENUM, ip or ip:port (default: $CALLCONTROL_DNS, else the system resolver)")]
+    public string? Dns { get; init; }
 
     [CommandOption("--demo")]
     [Description("Apply the built-in demo provisioning at start-up")]
@@ -33,7 +48,14 @@ public sealed class ServeSettings : CommonSettings
             return Spectre.Console.ValidationResult.Error($"--sip-address: '{address}' is not an IP address");
         if (MaxCallDuration is not null && Limits.DurationText.Parse(MaxCallDuration) is null)
             return Spectre.Console.ValidationResult.Error($"--max-call-duration: '{MaxCallDuration}' is not a duration such as 4h, 90m or 3600s");
+        if (Dns is not null && !IPEndPoint.TryParse(Dns, out _))
+            return Spectre.Console.ValidationResult.Error($"--dns: '{Dns}' is not an IP address or ip:port");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
+        if (TlsPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--tls-port: {TlsPort} is not a port");
+        var cert = TlsCert ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_CERT");
+        var key = TlsKey ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_KEY");
+        if (string.IsNullOrEmpty(cert) != string.IsNullOrEmpty(key))
+            return Spectre.Console.ValidationResult.Error("--tls-cert and --tls-key must be given together");
         return base.Validate();
     }
 }
@@ -49,8 +71,12 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             SipAddress = IPAddress.Parse(settings.SipAddress ?? env("CALLCONTROL_SIP_ADDRESS") ?? "127.0.0.1"),
             SipPort = settings.SipPort ?? (int.TryParse(env("CALLCONTROL_SIP_PORT"), out var p) ? p : 5060),
             HttpUrl = settings.Http ?? env("CALLCONTROL_HTTP") ?? "http://127.0.0.1:8080",
+            TlsPort = settings.TlsPort ?? (int.TryParse(env("CALLCONTROL_TLS_PORT"), out var tp) ? tp : 5061),
+            TlsCertificatePath = settings.TlsCert ?? env("CALLCONTROL_TLS_CERT"),
+            TlsKeyPath = settings.TlsKey ?? env("CALLCONTROL_TLS_KEY"),
             Demo = settings.Demo,
             MaxCallDuration = settings.MaxCallDuration is { } max ? Limits.DurationText.Parse(max)!.Value : TimeSpan.FromHours(4),
+            Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
         };
         await using var app = ControllerHost.Build(controller);
         try

@@ -1,31 +1,58 @@
 using CallControl.Host.Provisioning;
 using CallControl.Routing;
+using Marten;
 using NodaTime;
 
 namespace CallControl.Host.Routing;
 
 /// <summary>The answer to "how would this number route from this PBX, now or at an instant?".</summary>
-public sealed record RouteExplanation(string FromPbx, string Number, Instant? TablesAsOf, long Sequence,
-    string Outcome, int? StatusCode, string? Target, string Reason, IReadOnlyList<RouteCandidate> Candidates);
+/// <param name="At">The instant routed at (LCR time windows, network health).</param>
+/// <param name="Outcome">routed, refused or (ENUM on) enum-lookup.</param>
+/// <param name="Targets">Every target in failover order ("gateway:gw-a sip:+44...@127.0.0.22:5060").</param>
+/// <param name="EnumQuery">When ENUM is on for the number: the NAPTR query name; the route shown is what happens
+/// when that query finds nothing (a dry run does no DNS).</param>
+public sealed record RouteExplanation(string FromPbx, string Number, Instant? TablesAsOf, long Sequence, Instant At,
+    string Outcome, int? StatusCode, string? Target, IReadOnlyList<string> Targets, string Reason,
+    string? NormalizedNumber, string? NormalizationRule, string? Normalization, bool IsEmergency, string? EnumQuery,
+    IReadOnlyDictionary<string, DownSince> DownGateways, IReadOnlyDictionary<string, DownSince> UnreachablePbxs,
+    IReadOnlyList<RouteCandidate> Candidates);
 
 /// <summary>
 /// Dry run and as-of query: the same pure router the SIP path uses, over a snapshot folded from the
-/// provisioning events up to the instant asked for. Places no call and records nothing.
+/// provisioning events up to the instant asked for and the network health folded from the health events
+/// up to that instant. Places no call and records nothing.
 /// </summary>
-public sealed class RouteQuery(ProvisioningLog log)
+public sealed class RouteQuery(ProvisioningLog log, IDocumentStore store, IClock clock)
 {
     public async Task<RouteExplanation?> ExplainAsync(string fromPbx, string number, Instant? at, CancellationToken ct = default)
     {
         var (state, sequence) = await log.LoadAsync(at, ct);
+        var health = await NetworkHealthService.LoadAsync(store, at, ct);
         var snapshot = new RoutingSnapshot(state);
         if (!snapshot.Pbxs.TryGetValue(fromPbx, out var pbx)) return null;
-        var result = Router.Route(snapshot, new CallAttempt(pbx.Address, number, "dry-run"));
-        return result switch
+        var now = at ?? clock.GetCurrentInstant();
+        var attempt = new CallAttempt(pbx.Address, number, "dry-run");
+        var result = Router.Route(snapshot, attempt, health, now);
+        string? enumQuery = null;
+        if (result is EnumLookupRequired lookup)
         {
-            RoutedToPbx r => new RouteExplanation(fromPbx, number, state.AsOf, sequence, "routed", null,
-                $"pbx:{r.Pbx.PbxId} ({r.Pbx.Transport}:{r.Pbx.Address}:{r.Pbx.Port})", r.Reason, r.Candidates),
-            CallRefused r => new RouteExplanation(fromPbx, number, state.AsOf, sequence, "refused", r.StatusCode, null, r.Reason, r.Candidates),
-            _ => new RouteExplanation(fromPbx, number, state.AsOf, sequence, result.GetType().Name, null, null, "", result.Candidates),
+            enumQuery = lookup.QueryName;
+            result = Router.Route(snapshot, attempt with { Enum = EnumAnswer.NotFound(lookup.Destination, "not looked up in a dry run") }, health, now);
+        }
+
+        var (outcome, status, target, targets, reason) = result switch
+        {
+            RoutedToPbx r => ("routed", (int?)null, $"pbx:{r.Pbx.PbxId} ({r.Pbx.Transport}:{r.Pbx.Address}:{r.Pbx.Port})",
+                (IReadOnlyList<string>)[$"pbx:{r.Pbx.PbxId} sip:{r.Destination}@{r.Pbx.Address}:{r.Pbx.Port}"], r.Reason),
+            RoutedToVoicemail v => ("routed", null, $"voicemail of pbx:{v.Pbx.PbxId} ({v.Voicemail.Uri})", [$"voicemail:{v.Pbx.PbxId} {v.Voicemail.Uri}"], v.Reason),
+            RoutedToGateways g => ("routed", null, $"gateway:{g.Targets[0].GatewayId}" + (g.Targets.Count > 1 ? $" (+{g.Targets.Count - 1} failover)" : ""),
+                g.Targets.Select(t => $"gateway:{t.GatewayId} {t.RequestUri} (ring timeout {t.RingTimeout.TotalSeconds:0} s)").ToList(), g.Reason),
+            RoutedToEnum e => ("routed", null, $"enum:{e.TargetUri}", [$"enum:{e.TargetUri}"], e.Reason),
+            CallRefused r => ("refused", r.StatusCode, null, [], r.Reason),
+            _ => (result.GetType().Name, null, null, [], ""),
         };
+        var n = result.Normalization;
+        return new RouteExplanation(fromPbx, number, state.AsOf, sequence, now, outcome, status, target, targets, reason,
+            n?.Number, n?.RuleId, n?.Reason, result.IsEmergency, enumQuery, health.DownGateways, health.UnreachablePbxs, result.Candidates);
     }
 }

@@ -19,6 +19,12 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
     /// <summary>Where SIP listens on UDP (the real port when 0 was asked for).</summary>
     public IPEndPoint UdpEndpoint => new(Server.UdpEndpoint.Address, Server.UdpEndpoint.Port);
 
+    /// <summary>Where SIP listens on TCP, or null.</summary>
+    public IPEndPoint? TcpEndpoint => Server.TcpEndpoint is { } tcp ? new(tcp.Address, tcp.Port) : null;
+
+    /// <summary>Where SIP listens on TLS, or null when TLS is off.</summary>
+    public IPEndPoint? TlsEndpoint => Server.TlsEndpoint is { } tls ? new(tls.Address, tls.Port) : null;
+
     public async Task StartAsync(CancellationToken ct)
     {
         var options = new SipServerOptions
@@ -26,10 +32,15 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
             ListenAddress = settings.SipAddress,
             UdpPort = settings.SipPort,
             TcpPort = settings.SipTcpPort ?? settings.SipPort,
+            TlsPort = settings.TlsEnabled ? settings.TlsPort : null,
+            TlsCertificatePath = settings.TlsCertificatePath,
+            TlsKeyPath = settings.TlsKeyPath,
         };
+        if (settings.SipTimerC is { } timerC) options = options with { TimerC = timerC };
         _server = new SipServer(options, policy, clock, new SystemSipScheduler(), loggers.CreateLogger("CallControl.Sip"));
         await _server.StartAsync(ct);
-        loggers.CreateLogger<SipService>().LogInformation("SIP listening on udp {Udp} and tcp {Tcp}", _server.UdpEndpoint, _server.TcpEndpoint);
+        loggers.CreateLogger<SipService>().LogInformation("SIP listening on udp {Udp}, tcp {Tcp} and tls {Tls}", _server.UdpEndpoint, _server.TcpEndpoint,
+            _server.TlsEndpoint?.ToString() ?? "off (no certificate)");
     }
 
     public async Task StopAsync(CancellationToken ct)

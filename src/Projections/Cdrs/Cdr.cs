@@ -19,6 +19,11 @@ public sealed record Cdr
     public string? TargetKind { get; init; }
     public string? TargetId { get; init; }
     public string? TargetTenantId { get; init; }
+    /// <summary>Every target in failover order as "kind:id" (gateways: each gateway; answered: the one that answered is <see cref="TargetId"/>).</summary>
+    public IReadOnlyList<string> Targets { get; init; } = [];
+    /// <summary>The E.164 number the dialled string was normalized to.</summary>
+    public string? NormalizedNumber { get; init; }
+    public bool IsEmergency { get; init; }
     public Instant ReceivedAt { get; init; }
     public Instant? AnsweredAt { get; init; }
     public Instant? EndedAt { get; init; }
@@ -37,7 +42,6 @@ public sealed record Cdr
     /// <summary>The links as limits count them (set with <see cref="Kbps"/>).</summary>
     public LinkRef? LimitSource { get; init; }
     public LinkRef? LimitTarget { get; init; }
-    public bool IsEmergency { get; init; }
     /// <summary>The limit that refused the call (or that an emergency call went past), e.g. <c>pbx:acme-hq Calls limit 10</c>.</summary>
     public string? LimitHit { get; init; }
 

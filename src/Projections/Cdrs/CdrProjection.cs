@@ -25,6 +25,9 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
         TargetKind = e.TargetKind,
         TargetId = e.TargetId,
         TargetTenantId = e.TargetTenantId,
+        Targets = e.Targets?.Select(t => $"{t.Kind}:{t.Id}").ToList() ?? [$"{e.TargetKind}:{e.TargetId}"],
+        NormalizedNumber = e.NormalizedNumber,
+        IsEmergency = e.IsEmergency,
     };
 
     public static Cdr Apply(CallRejected e, Cdr cdr) => cdr with
@@ -34,7 +37,15 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
 
     public static Cdr Apply(CallAttemptFailed e, Cdr cdr) => cdr with { FailedAttempts = cdr.FailedAttempts + 1 };
 
-    public static Cdr Apply(CallAnswered e, Cdr cdr) => cdr with { AnsweredAt = e.At, Disposition = CdrDispositions.Connected, StatusCode = 200 };
+    /// <summary>With several targets (gateway failover) the one that answered becomes the CDR's target.</summary>
+    public static Cdr Apply(CallAnswered e, Cdr cdr)
+    {
+        var answered = cdr with { AnsweredAt = e.At, Disposition = CdrDispositions.Connected, StatusCode = 200 };
+        if (cdr.Targets.Count > 1 && e.AttemptIndex >= 0 && e.AttemptIndex < cdr.Targets.Count
+            && cdr.Targets[e.AttemptIndex].Split(':', 2) is [var kind, var id])
+            answered = answered with { TargetKind = kind, TargetId = id };
+        return answered;
+    }
 
     public static Cdr Apply(CallFailed e, Cdr cdr) => cdr with
     {
@@ -49,7 +60,7 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
     public static Cdr Apply(BandwidthReserved e, Cdr cdr) => cdr with
     {
         Kbps = e.Kbps, PeakKbps = e.Kbps, Codec = e.Codecs.Count > 0 ? e.Codecs[0] : null,
-        LimitSource = e.Source, LimitTarget = e.Target, IsEmergency = e.IsEmergency,
+        LimitSource = e.Source, LimitTarget = e.Target, IsEmergency = cdr.IsEmergency || e.IsEmergency,
     };
 
     public static Cdr Apply(BandwidthChanged e, Cdr cdr) => cdr with

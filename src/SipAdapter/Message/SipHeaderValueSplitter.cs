@@ -44,6 +44,19 @@ internal static class SipHeaderValueSplitter
         Add(value, start, value.Length, into);
     }
 
+    /// <summary>The first comma-separated value (the whole value when there is no separating comma).</summary>
+    public static string First(string value)
+    {
+        if (value.IndexOf(',') < 0)
+        {
+            return value;
+        }
+
+        var list = new List<string>(2);
+        Split(value, list);
+        return list.Count > 0 ? list[0] : "";
+    }
+
     private static void Add(string value, int start, int end, List<string> into)
     {
         var part = value.AsSpan(start, end - start).Trim();

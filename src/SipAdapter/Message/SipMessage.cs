@@ -20,6 +20,7 @@ public sealed class SipMessage
     private SipNameAddress? _from;
     private SipNameAddress? _to;
     private IReadOnlyList<SipViaHeader>? _vias;
+    private SipViaHeader? _topVia;
     private IReadOnlyList<SipNameAddress>? _routes;
     private IReadOnlyList<SipNameAddress>? _recordRoutes;
     private IReadOnlyList<SipNameAddress>? _contacts;
@@ -72,7 +73,8 @@ public sealed class SipMessage
 
     public IReadOnlyList<SipViaHeader> Vias => _vias ??= ParseVias();
 
-    public SipViaHeader TopVia => Vias[0];
+    /// <summary>The first Via value; parsed on its own, without the rest of the Via list.</summary>
+    public SipViaHeader TopVia => _topVia ??= _vias is { } all ? all[0] : ParseTopVia();
 
     public IReadOnlyList<SipNameAddress> Routes => _routes ??= ParseNameAddresses(SipHeaderId.Route, "Bad Route");
 
@@ -248,6 +250,28 @@ public sealed class SipMessage
         }
 
         return list;
+    }
+
+    private SipViaHeader ParseTopVia()
+    {
+        var i = IndexOf(SipHeaderId.Via, 0);
+        var value = i < 0 ? "" : GetHeaderValue(i);
+        var first = SipHeaderValueSplitter.First(value);
+        return SipViaHeader.TryParse(first, out var via) ? via : throw new SipMessageException(400, "Bad Via");
+    }
+
+    /// <summary>True when any header value contains <paramref name="text"/> (cheap pre-check before typed parsing).</summary>
+    internal bool HeaderContains(SipHeaderId id, ReadOnlySpan<byte> text)
+    {
+        for (var i = IndexOf(id, 0); i >= 0; i = IndexOf(id, i + 1))
+        {
+            if (GetHeaderValueSpan(i).IndexOf(text) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private List<SipViaHeader> ParseVias()

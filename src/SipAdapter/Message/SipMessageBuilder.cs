@@ -60,7 +60,8 @@ public sealed class SipMessageBuilder
             }
             else if (id == SipHeaderId.To)
             {
-                if (statusCode > 100 && toTag is not null && request.To.Tag is null)
+                // Tolerant of a malformed To: it is then copied as it is (this may be the 400 about it).
+                if (statusCode > 100 && toTag is not null && SipNameAddress.TryParse(request.GetHeaderValue(i), out var to) && to.Tag is null)
                 {
                     b._headers.Add(new Header(id, "To", $"{request.GetHeaderValue(i)};tag={toTag}", default, null, -1));
                 }
@@ -127,6 +128,42 @@ public sealed class SipMessageBuilder
     public SipMessageBuilder RemoveAll(SipHeaderId id)
     {
         _headers.RemoveAll(h => h.Id == id);
+        return this;
+    }
+
+    /// <summary>Removes every line of a header by name (case-insensitive), for headers without an id
+    /// (e.g. P-Asserted-Identity).</summary>
+    public SipMessageBuilder RemoveAll(string name)
+    {
+        _headers.RemoveAll(h => string.Equals(h.CurrentName, name, StringComparison.OrdinalIgnoreCase));
+        return this;
+    }
+
+    /// <summary>Replaces every line of the header with one line per value, in order, where the first line was
+    /// (or at the top when there was none).</summary>
+    public SipMessageBuilder ReplaceAll(SipHeaderId id, IReadOnlyList<string> values)
+    {
+        var index = IndexOf(id);
+        RemoveAll(id);
+        index = index < 0 ? 0 : index;
+        for (var i = 0; i < values.Count; i++)
+        {
+            Insert(index + i, id, SipHeaderNames.LongName(id), values[i]);
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends values after the last line of the header (or at the end when there is none).</summary>
+    public SipMessageBuilder AddBottom(SipHeaderId id, IReadOnlyList<string> values)
+    {
+        var index = _headers.FindLastIndex(h => h.Id == id);
+        index = index < 0 ? _headers.Count : index + 1;
+        for (var i = 0; i < values.Count; i++)
+        {
+            Insert(index + i, id, SipHeaderNames.LongName(id), values[i]);
+        }
+
         return this;
     }
 

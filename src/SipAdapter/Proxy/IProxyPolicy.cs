@@ -116,4 +116,9 @@ public interface IProxyPolicy
     /// <param name="sentBy">The party that sent the re-INVITE.</param>
     ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody) =>
         ValueTask.CompletedTask;
+
+    /// <summary>A BYE whose Route named this proxy arrived for a dialog the proxy holds no state for (e.g. after a
+    /// restart). The BYE is forwarded by loose routing all the same; this lets the domain close an open call it
+    /// still has (match by Call-ID and either tag: the BYE may come from either side). Optional: the default does nothing.</summary>
+    ValueTask OnUnknownDialogEndedAsync(string callId, string fromTag, string? toTag) => ValueTask.CompletedTask;
 }

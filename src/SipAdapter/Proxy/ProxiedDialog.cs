@@ -25,6 +25,56 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
     /// <summary>OnEndedAsync was called (BYE seen).</summary>
     public bool Ended { get; set; }
 
+    /// <summary>Where requests toward the caller go (the INVITE's response destination).</summary>
+    public SipEndpoint CallerDestination { get; init; }
+
+    /// <summary>The caller's From header value (with tag), as sent in the INVITE.</summary>
+    public string CallerFrom { get; init; } = "";
+
+    /// <summary>The callee's To header value (with tag), as sent in the 2xx.</summary>
+    public string CalleeTo { get; init; } = "";
+
+    /// <summary>The caller's To header value (without tag), as sent in the INVITE.</summary>
+    public string CallerTo { get; init; } = "";
+
+    /// <summary>How the callee's leg differs (From/To, CSeq shift, topology hiding).</summary>
+    public CalleeLeg Leg { get; init; } = new("", "", 0, false);
+
+    /// <summary>Route set toward the caller: the Record-Route entries of proxies between the caller and us, in order.</summary>
+    public IReadOnlyList<string> CallerRouteSet { get; init; } = [];
+
+    /// <summary>Route set toward the callee: the 2xx's Record-Route entries above ours, reversed.</summary>
+    public IReadOnlyList<string> CalleeRouteSet { get; init; } = [];
+
+    /// <summary>Highest CSeq seen in requests from each side (for requests the proxy itself sends, e.g. BYE).</summary>
+    public uint CallerCSeq { get; set; }
+
+    public uint CalleeCSeq { get; set; }
+
+    /// <summary>When the 2xx was relayed (for logs; the domain keeps its own times).</summary>
+    public NodaTime.Instant AnsweredAt { get; init; }
+
+    /// <summary>The maximum-duration timer, if any.</summary>
+    public IDisposable? Timer { get; set; }
+
+    public void SawRequest(DialogParty party, uint cseq)
+    {
+        if (party == DialogParty.Caller && cseq > CallerCSeq)
+        {
+            CallerCSeq = cseq;
+        }
+        else if (party == DialogParty.Callee && cseq > CalleeCSeq)
+        {
+            CalleeCSeq = cseq;
+        }
+    }
+
+    public void StopTimer()
+    {
+        Timer?.Dispose();
+        Timer = null;
+    }
+
     /// <summary>Which party sent a request with these tags, or null when the tags do not match this dialog.</summary>
     public DialogParty? PartyOf(string? fromTag, string? toTag)
     {

@@ -22,6 +22,15 @@ internal sealed class ProxiedInvite(DialogKey key, SipMessage request, ServerTra
 
     public int TargetIndex { get; set; } = -1;
 
+    /// <summary>From <see cref="ForwardInvite.MaxDuration"/>: the dialog is ended this long after the answer.</summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>How the current target's leg differs from the caller's (set when the INVITE is built for it).</summary>
+    public CalleeLeg? Leg { get; set; }
+
+    /// <summary>The current target's challenge was answered once with credentials; a second one fails the target.</summary>
+    public bool ChallengeAnswered { get; set; }
+
     /// <summary>The client transaction of the target being tried, or null between targets / when finished.</summary>
     public ClientTransaction? Branch { get; set; }
 

@@ -16,7 +16,7 @@ internal sealed partial class ProxyCore
             return;
         }
 
-        var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, SipMethod.Invite), request, ResponseDestination(request, source), context.Environment!);
+        var serverTransaction = new ServerTransaction(ServerKey(TransactionId(request), SipMethod.Invite), request, ResponseDestination(request, source), context.Environment!);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
         serverTransaction.SendProvisional(SipMessageBuilder.ResponseTo(request, 100, "Trying", null).ToArray());
 
@@ -39,6 +39,7 @@ internal sealed partial class ProxyCore
         {
             case ForwardInvite { Targets.Count: > 0 } forward:
                 invite.Targets = forward.Targets;
+                invite.MaxDuration = forward.MaxDuration;
                 await TryNextTargetAsync(context, invite, 503, "Service Unavailable", null).ConfigureAwait(false);
                 break;
             case RejectInvite reject:
@@ -91,10 +92,10 @@ internal sealed partial class ProxyCore
             var target = invite.Targets[index];
             var branch = NewBranch(LoopHash(invite.Request));
             byte[] bytes;
+            CalleeLeg leg;
             try
             {
-                bytes = BuildForwarded(invite.Request, invite.Source, PoppedRoutes(invite.Request), target.RequestUri, target.Destination.Transport,
-                    invite.Source.Transport, target.ExtraHeaders, branch);
+                bytes = BuildTargetInvite(invite, target, branch, out leg);
             }
             catch (ArgumentException ex)
             {
@@ -104,31 +105,13 @@ internal sealed partial class ProxyCore
                 continue;
             }
 
-            var client = new ClientTransaction(ClientKey(branch, SipMethod.Invite), branch, ParseOwn(bytes), bytes, target.Destination, context.Environment!)
-            {
-                Owner = invite,
-                OnTimeout = tx => OnBranchTimeoutAsync(context, invite, tx, "Request Timeout"),
-            };
-            context.ClientTransactions[client.Key] = client;
-            invite.Branch = client;
-            Counters.Increment(SipCounter.InvitesForwarded);
-            // Timers start before the send so they are running by the time anyone sees the request.
-            client.Start();
-            invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
-            if (target.NoAnswerTimeout is { } noAnswer)
-            {
-                invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
-            }
-
-            if (await Sender.SendAsync(target.Destination, bytes).ConfigureAwait(false))
+            invite.Leg = leg;
+            invite.ChallengeAnswered = false;
+            if (await StartBranchAsync(context, invite, target, branch, bytes).ConfigureAwait(false))
             {
                 return;
             }
 
-            Counters.Increment(SipCounter.TransportErrors);
-            invite.StopBranchTimers();
-            invite.Branch = null;
-            client.Terminate();
             (lastStatus, lastReason, lastResponse) = (503, "Service Unavailable", null);
             await CallPolicyAsync(() => _policy.OnAttemptFailedAsync(invite.Key, index, 503, "Transport Error"), "OnAttemptFailedAsync").ConfigureAwait(false);
         }
@@ -137,6 +120,38 @@ internal sealed partial class ProxyCore
         {
             await FailInviteAsync(invite, lastStatus, lastReason, lastResponse).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> to the target in a new client transaction with Timer C and the
+    /// target's no-answer timer; false (transaction ended) on a transport error.</summary>
+    private async Task<bool> StartBranchAsync(CallContext context, ProxiedInvite invite, ForwardTarget target, string branch, byte[] bytes)
+    {
+        var client = new ClientTransaction(ClientKey(branch, SipMethod.Invite), branch, ParseOwn(bytes), bytes, target.Destination, context.Environment!)
+        {
+            Owner = invite,
+            OnTimeout = tx => OnBranchTimeoutAsync(context, invite, tx, "Request Timeout"),
+        };
+        context.ClientTransactions[client.Key] = client;
+        invite.Branch = client;
+        Counters.Increment(SipCounter.InvitesForwarded);
+        // Timers start before the send so they are running by the time anyone sees the request.
+        client.Start();
+        invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
+        if (target.NoAnswerTimeout is { } noAnswer)
+        {
+            invite.NoAnswerTimer = context.Environment!.Schedule(noAnswer, () => OnBranchTimeoutAsync(context, invite, client, "No Answer"));
+        }
+
+        if (await Sender.SendAsync(target.Destination, bytes).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        Counters.Increment(SipCounter.TransportErrors);
+        invite.StopBranchTimers();
+        invite.Branch = null;
+        client.Terminate();
+        return false;
     }
 
     private int PoppedRoutes(SipMessage request)
@@ -159,7 +174,7 @@ internal sealed partial class ProxyCore
         await CallPolicyAsync(() => _policy.OnFailedAsync(invite.Key, statusCode, reason, response is null ? DialogParty.Proxy : DialogParty.Callee), "OnFailedAsync")
             .ConfigureAwait(false);
         var bytes = response is not null
-            ? SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray()
+            ? UpstreamResponse(response, invite.Request, invite.Leg, towardCaller: true)
             : SipMessageBuilder.ResponseTo(invite.Request, statusCode, reason, invite.ToTag).ToArray();
         invite.ServerTransaction.SendFinal(bytes, statusCode);
     }
@@ -225,16 +240,7 @@ internal sealed partial class ProxyCore
     private void TearDownLateAnswer(CallContext context, ClientTransaction branch, SipMessage response)
     {
         var contact = response.Contacts.Count > 0 ? response.Contacts[0].Uri : null;
-        var routeSet = new List<string>();
-        foreach (var rr in response.RecordRoutes)
-        {
-            if (IsUs(rr.Uri))
-            {
-                break;
-            }
-
-            routeSet.Insert(0, rr.Text);
-        }
+        var routeSet = CalleeRouteSetOf(response);
 
         SipEndpoint destination;
         var firstHop = routeSet.Count > 0 && SipNameAddress.TryParse(routeSet[0], out var route) ? route.Uri : contact;
@@ -248,7 +254,7 @@ internal sealed partial class ProxyCore
         byte[] Build(string method, uint cseq, string newBranch)
         {
             var builder = SipMessageBuilder.Request(method, contact.Text)
-                .Add(SipHeaderId.Via, $"SIP/2.0/{TransportToken(destination.Transport)} {HostText}:{LocalEndpoint(destination.Transport).Port};branch={newBranch};rport");
+                .Add(SipHeaderId.Via, OwnVia(destination.Transport, newBranch));
             foreach (var r in routeSet)
             {
                 builder.Add(SipHeaderId.Route, r);

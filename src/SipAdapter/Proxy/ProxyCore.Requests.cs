@@ -12,10 +12,7 @@ internal sealed partial class ProxyCore
         var topVia = request.TopVia;
         _ = request.From;
         _ = request.To;
-        if (topVia.Branch is null)
-        {
-            throw new SipMessageException(400, "Missing Via Branch");
-        }
+        var transactionId = TransactionId(request);
 
         var scheme = SipUri.GetScheme(request.RequestUri);
         if (scheme is not ("sip" or "sips" or "tel"))
@@ -95,7 +92,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(request.CallId).ConfigureAwait(false);
         try
         {
-            if (context.ServerTransactions.TryGetValue(ServerKey(topVia.Branch, request.Method), out var existing))
+            if (context.ServerTransactions.TryGetValue(ServerKey(transactionId, request.Method), out var existing))
             {
                 Counters.Increment(SipCounter.RetransmissionsAbsorbed);
                 existing.OnRetransmission();
@@ -130,6 +127,12 @@ internal sealed partial class ProxyCore
 
     private bool IsLoop(SipMessage request)
     {
+        // Almost every request has never passed here: skip the full Via parse unless one of our branches is present.
+        if (!request.HeaderContains(SipHeaderId.Via, "z9hG4bK-cc"u8))
+        {
+            return false;
+        }
+
         var vias = request.Vias;
         string? expected = null;
         foreach (var via in vias)
@@ -153,7 +156,7 @@ internal sealed partial class ProxyCore
         try
         {
             // ACK for a non-2xx final response belongs to the INVITE server transaction (same branch).
-            if (context.ServerTransactions.TryGetValue(ServerKey(ack.TopVia.Branch!, SipMethod.Invite), out var transaction) && transaction.OnAck())
+            if (context.ServerTransactions.TryGetValue(ServerKey(TransactionId(ack), SipMethod.Invite), out var transaction) && transaction.OnAck())
             {
                 return;
             }
@@ -180,8 +183,14 @@ internal sealed partial class ProxyCore
                 return;
             }
 
-            var forwarded = BuildForwarded(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)));
-            Send(destination, forwarded);
+            var builder = ForwardedBuilder(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)),
+                hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+            if (dialog is not null && party is { } sender && TranslateInDialog(builder, ack, dialog, sender) is { } hop)
+            {
+                destination = hop;
+            }
+
+            Send(destination, builder.ToArray());
         }
         finally
         {
@@ -194,7 +203,7 @@ internal sealed partial class ProxyCore
         var context = await EnterAsync(cancel.CallId).ConfigureAwait(false);
         try
         {
-            var branch = cancel.TopVia.Branch!;
+            var branch = TransactionId(cancel);
             if (!context.ServerTransactions.TryGetValue(ServerKey(branch, SipMethod.Invite), out var inviteTransaction))
             {
                 RejectStateless(cancel, source, SipCounter.TransactionDoesNotExist, 481, "Call/Transaction Does Not Exist");
@@ -205,7 +214,13 @@ internal sealed partial class ProxyCore
             Send(ResponseDestination(cancel, source), SipMessageBuilder.ResponseTo(cancel, 200, "OK", context.Invite?.ToTag ?? NewTag()).ToArray());
 
             var invite = context.Invite;
-            if (invite is null || invite.ServerTransaction != inviteTransaction || invite.Finished || invite.Answered)
+            if (invite is null || invite.ServerTransaction != inviteTransaction)
+            {
+                CancelInDialogInvite(context, inviteTransaction);
+                return;
+            }
+
+            if (invite.Finished || invite.Answered)
             {
                 return;
             }
@@ -244,20 +259,41 @@ internal sealed partial class ProxyCore
             return;
         }
 
+        if (dialog is not null && party is { } sender)
+        {
+            dialog.SawRequest(sender, request.CSeq.Number);
+        }
+        else if (request.Method == SipMethod.Bye && context.Invite is null or { Finished: true })
+        {
+            // Routed through us but unknown here (e.g. after a restart): forwarded as it is, and the domain is told
+            // so that it can close a call it still has open.
+            await CallPolicyAsync(() => _policy.OnUnknownDialogEndedAsync(request.CallId, request.From.Tag ?? "", request.To.Tag),
+                "OnUnknownDialogEndedAsync").ConfigureAwait(false);
+        }
+
         var env = context.Environment!;
-        var serverTransaction = new ServerTransaction(ServerKey(request.TopVia.Branch!, request.Method), request, ResponseDestination(request, source), env);
+        var serverTransaction = new ServerTransaction(ServerKey(TransactionId(request), request.Method), request, ResponseDestination(request, source), env);
         context.ServerTransactions[serverTransaction.Key] = serverTransaction;
 
         if (request.Method == SipMethod.Bye && dialog is not null && party is { } byeParty && !dialog.Ended)
         {
             // Write-ahead: the end of the call is durable before the BYE goes on.
             dialog.Ended = true;
+            dialog.StopTimer();
+            _logger.LogDebug("Dialog {Key} ended by {Party} after {Duration}", dialog.Key, byeParty, Now - dialog.AnsweredAt);
             Counters.Increment(SipCounter.CallsEnded);
             await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, byeParty, "BYE"), "OnEndedAsync").ConfigureAwait(false);
         }
 
         var branch = NewBranch(LoopHash(request));
-        var bytes = BuildForwarded(request, source, popped, retarget, destination.Transport, null, null, branch);
+        var builder = ForwardedBuilder(request, source, popped, retarget, destination.Transport, null, null, branch,
+            hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
+        if (dialog is not null && party is { } from && TranslateInDialog(builder, request, dialog, from) is { } hop)
+        {
+            destination = hop;
+        }
+
+        var bytes = builder.ToArray();
         var forwarded = ParseOwn(bytes);
         var client = new ClientTransaction(ClientKey(branch, request.Method), branch, forwarded, bytes, destination, env)
         {
@@ -283,99 +319,23 @@ internal sealed partial class ProxyCore
         }
     }
 
-    /// <summary>Next hop: the first Route after ours, else the Request-URI. A request whose Request-URI is this proxy
-    /// (a UA that ignored Record-Route) is retargeted to the other party's Contact; anything else that would come
-    /// straight back here is refused.</summary>
-    private bool TryNextHop(SipMessage request, int popped, ProxiedDialog? dialog, DialogParty? party, out SipEndpoint destination, out string? retarget)
+    /// <summary>CANCEL of a re-INVITE: answered 200 already; pass it on to the branch if that is proceeding. The
+    /// downstream 487 is then relayed through the normal response path.</summary>
+    private void CancelInDialogInvite(CallContext context, ServerTransaction inviteTransaction)
     {
-        retarget = null;
-        var routes = request.Routes;
-        var uri = popped < routes.Count ? routes[popped].Uri : request.RequestUriParsed;
-        if (popped >= routes.Count && IsUs(uri))
+        if (inviteTransaction.State != ServerTransactionState.Proceeding)
         {
-            retarget = party switch
+            return;
+        }
+
+        foreach (var client in context.ClientTransactions.Values)
+        {
+            if (client.Owner == inviteTransaction && client.IsInvite && client.State == ClientTransactionState.Proceeding &&
+                !context.ClientTransactions.ContainsKey(ClientKey(client.Branch, SipMethod.Cancel)))
             {
-                DialogParty.Caller => dialog?.CalleeTarget,
-                DialogParty.Callee => dialog?.CallerTarget,
-                _ => null,
-            };
-            uri = retarget is not null && SipUri.TryParse(retarget, out var target) ? target : null;
-        }
-
-        return TryResolve(uri, out destination) && !IsUs(destination);
-    }
-
-    private bool IsUs(SipEndpoint endpoint) =>
-        endpoint.Address.Equals(ListenAddress) && (endpoint.Port == UdpPort || endpoint.Port == TcpPort);
-
-    /// <summary>Copy of a request to forward (RFC 3261 §16.6): Request-URI, our Via on top (with received/rport
-    /// added to the previous one), Max-Forwards decremented, our Route entries removed, Record-Route added.</summary>
-    private byte[] BuildForwarded(SipMessage request, SipEndpoint source, int popped, string? requestUri, SipTransport outTransport,
-        SipTransport? recordRouteInbound, IReadOnlyList<string>? extraHeaders, string branch)
-    {
-        var builder = SipMessageBuilder.From(request);
-        if (requestUri is not null)
-        {
-            builder.SetRequestUri(requestUri);
-        }
-
-        for (var i = 0; i < popped; i++)
-        {
-            builder.RemoveFirstValue(SipHeaderId.Route);
-        }
-
-        var top = request.TopVia;
-        var sourceHost = source.Address.ToString();
-        var received = top.Host.Trim('[', ']') == sourceHost ? null : sourceHost;
-        if (received is not null || top.HasRPort)
-        {
-            builder.ReplaceFirstValue(SipHeaderId.Via, top.WithReceived(received, top.HasRPort ? source.Port : null));
-        }
-
-        var local = LocalEndpoint(outTransport);
-        builder.AddFirst(SipHeaderId.Via, $"SIP/2.0/{TransportToken(local.Transport)} {HostText}:{local.Port};branch={branch};rport");
-        builder.Set(SipHeaderId.MaxForwards, ((request.MaxForwards ?? 70) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (recordRouteInbound is { } inbound)
-        {
-            var inboundLocal = LocalEndpoint(inbound);
-            if (inboundLocal.Transport != local.Transport)
-            {
-                // Transport switch: one entry per side so each party routes back over its own transport (RFC 5658 style).
-                builder.AddTop(SipHeaderId.RecordRoute, RecordRoute(inbound));
+                SendCancel(context, client);
+                return;
             }
-
-            builder.AddTop(SipHeaderId.RecordRoute, RecordRoute(outTransport));
-        }
-
-        if (extraHeaders is not null)
-        {
-            foreach (var line in extraHeaders)
-            {
-                builder.AddRawLine(line);
-            }
-        }
-
-        return builder.ToArray();
-    }
-
-    private SipMessage ParseOwn(byte[] bytes)
-    {
-        var result = SipParser.Parse(bytes, false, _parserOptions, out var message);
-        return result.Status == SipFrameStatus.Complete && message is not null
-            ? message
-            : throw new InvalidOperationException($"Built an unparsable message: {result.Error}.");
-    }
-
-    private async Task CallPolicyAsync(Func<ValueTask> call, string name)
-    {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Counters.Increment(SipCounter.PolicyErrors);
-            _logger.LogError(ex, "Proxy policy {Method} failed", name);
         }
     }
 }

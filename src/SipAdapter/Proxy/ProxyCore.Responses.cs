@@ -64,7 +64,11 @@ internal sealed partial class ProxyCore
     /// <summary>Relays a response of an in-dialog transaction upstream, minus our Via.</summary>
     private async Task RelayResponseAsync(CallContext context, ServerTransaction upstream, SipMessage response)
     {
-        var bytes = SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray();
+        var dialog = context.Dialog;
+        var party = dialog?.PartyOf(upstream.Request.From.Tag, upstream.Request.To.Tag);
+        var bytes = party is null
+            ? SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray()
+            : UpstreamResponse(response, upstream.Request, dialog!.Leg, towardCaller: party == DialogParty.Caller);
         var code = response.StatusCode;
         if (code < 200)
         {
@@ -78,7 +82,7 @@ internal sealed partial class ProxyCore
 
         var request = upstream.Request;
         if (code < 300 && request.Method == SipMethod.Invite && upstream.State != ServerTransactionState.Accepted &&
-            context.Dialog is { Ended: false } dialog && dialog.PartyOf(request.From.Tag, request.To.Tag) is { } sentBy)
+            dialog is { Ended: false } && party is { } sentBy)
         {
             await CallPolicyAsync(() => _policy.OnReinviteAsync(dialog.Key, sentBy, request.Body, response.Body), "OnReinviteAsync").ConfigureAwait(false);
         }
@@ -103,7 +107,7 @@ internal sealed partial class ProxyCore
             else if (code is >= 200 and < 300 && invite.AnsweredBranch == client)
             {
                 // 2xx retransmission of the answered branch: relay it again (RFC 6026).
-                invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
+                invite.ServerTransaction.SendFinal(UpstreamResponse(response, invite.Request, invite.Leg, towardCaller: true), code);
             }
             else if (code is >= 200 and < 300)
             {
@@ -121,7 +125,7 @@ internal sealed partial class ProxyCore
                 // Timer C restarts on every provisional (RFC 3261 §16.7 item 2).
                 invite.TimerC?.Dispose();
                 invite.TimerC = context.Environment!.Schedule(_timers.TimerC, () => OnBranchTimeoutAsync(context, invite, client, "Timer C"));
-                invite.ServerTransaction.SendProvisional(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray());
+                invite.ServerTransaction.SendProvisional(UpstreamResponse(response, invite.Request, invite.Leg, towardCaller: true));
             }
 
             return;
@@ -140,15 +144,52 @@ internal sealed partial class ProxyCore
             Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;
-            context.Dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
-                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null);
-            invite.ServerTransaction.SendFinal(SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray(), code);
+            var dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
+                callerContacts.Count > 0 ? callerContacts[0].UriText : null, calleeContacts.Count > 0 ? calleeContacts[0].UriText : null)
+            {
+                CallerDestination = invite.ServerTransaction.ResponseDestination,
+                CallerFrom = invite.Request.GetFirst(SipHeaderId.From)!,
+                CallerTo = invite.Request.GetFirst(SipHeaderId.To)!,
+                CalleeTo = response.GetFirst(SipHeaderId.To)!,
+                CallerCSeq = invite.Request.CSeq.Number,
+                AnsweredAt = Now,
+                Leg = invite.Leg ?? new CalleeLeg(invite.Request.GetFirst(SipHeaderId.From)!, invite.Request.GetFirst(SipHeaderId.To)!, 0, false),
+                CallerRouteSet = invite.Request.GetValues(SipHeaderId.RecordRoute),
+                CalleeRouteSet = CalleeRouteSetOf(response),
+            };
+            var max = (invite.MaxDuration, _maxDialogDuration) switch
+            {
+                ({ } perCall, { } global) => perCall < global ? perCall : global,
+                (var perCall, var global) => perCall ?? global,
+            };
+            if (max is { } limit)
+            {
+                dialog.Timer = context.Environment!.Schedule(limit < TimeSpan.Zero ? TimeSpan.Zero : limit, () => OnDialogExpiredAsync(context, dialog));
+            }
+
+            context.Dialog = dialog;
+            invite.ServerTransaction.SendFinal(UpstreamResponse(response, invite.Request, invite.Leg, towardCaller: true), code);
             return;
         }
 
         invite.StopBranchTimers();
         invite.Branch = null;
         var reason = response.ReasonPhrase;
+        if (code is 401 or 407 && invite.Targets[index].Credentials is { } credentials)
+        {
+            // The 401/407 itself was ACKed hop by hop by the client transaction.
+            if (!invite.ChallengeAnswered && await AnswerChallengeAsync(context, invite, client, response, credentials).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // A second challenge (wrong credentials) or one we cannot answer: this target failed; the caller
+            // cannot answer the target's challenge, so it never sees it.
+            await CallPolicyAsync(() => _policy.OnAttemptFailedAsync(invite.Key, index, code, reason), "OnAttemptFailedAsync").ConfigureAwait(false);
+            await TryNextTargetAsync(context, invite, 403, "Forbidden", null).ConfigureAwait(false);
+            return;
+        }
+
         await CallPolicyAsync(() => _policy.OnAttemptFailedAsync(invite.Key, index, code, reason), "OnAttemptFailedAsync").ConfigureAwait(false);
         if (code == 408 || code is >= 500 and < 600)
         {
@@ -158,5 +199,84 @@ internal sealed partial class ProxyCore
         {
             await FailInviteAsync(invite, code, reason, response).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The dialog reached its maximum duration (<see cref="ForwardInvite.MaxDuration"/> or
+    /// <c>MaxDialogDuration</c>): end it on both sides so that what the call holds (limits, credit) is released.
+    /// Each BYE follows that party's route set with its leg's From/To and the next CSeq of our side of the dialog.</summary>
+    private async Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog)
+    {
+        if (context.Dialog != dialog || dialog.Ended)
+        {
+            return;
+        }
+
+        dialog.Ended = true;
+        Counters.Increment(SipCounter.CallsEnded);
+        _logger.LogWarning("Dialog {Key} reached the maximum duration; sending BYE to both parties", dialog.Key);
+        await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, "maximum duration reached"), "OnEndedAsync").ConfigureAwait(false);
+        if (dialog.CalleeTarget is not null)
+        {
+            var destination = FirstHop(dialog.CalleeRouteSet, dialog.CalleeTarget) ?? dialog.Callee;
+            SendOwnBye(context, dialog.CalleeTarget, dialog.CalleeRouteSet, destination, dialog.Leg.From, dialog.CalleeTo,
+                dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1);
+        }
+
+        if (dialog.CallerTarget is not null)
+        {
+            // No route set: back where the caller's requests come from (NAT, TCP connection reuse).
+            var destination = dialog.CallerRouteSet.Count > 0 ? FirstHop(dialog.CallerRouteSet, dialog.CallerTarget) ?? dialog.CallerDestination : dialog.CallerDestination;
+            SendOwnBye(context, dialog.CallerTarget, dialog.CallerRouteSet, destination, $"{dialog.CallerTo};tag={dialog.CalleeTag}", dialog.CallerFrom,
+                dialog.CalleeCSeq + 1);
+        }
+
+        // Keep the ended dialog a while so that a BYE crossing ours is still recognised (not an unknown dialog).
+        dialog.Timer = context.Environment!.Schedule(_timers.TimerB, () =>
+        {
+            if (context.Dialog == dialog)
+            {
+                context.Dialog = null;
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    private static SipEndpoint? FirstHop(IReadOnlyList<string> routeSet, string remoteTarget)
+    {
+        SipUri? uri = null;
+        if (routeSet.Count > 0)
+        {
+            uri = SipNameAddress.TryParse(routeSet[0], out var route) ? route.Uri : null;
+        }
+        else if (SipUri.TryParse(remoteTarget, out var target))
+        {
+            uri = target;
+        }
+
+        return TryResolve(uri, out var endpoint) ? endpoint : null;
+    }
+
+    private void SendOwnBye(CallContext context, string requestUri, IReadOnlyList<string> routeSet, SipEndpoint destination, string from, string to, uint cseq)
+    {
+        var branch = NewBranch(0);
+        var builder = SipMessageBuilder.Request("BYE", requestUri)
+            .Add(SipHeaderId.Via, OwnVia(destination.Transport, branch))
+            .Add(SipHeaderId.MaxForwards, "70");
+        foreach (var route in routeSet)
+        {
+            builder.Add(SipHeaderId.Route, route);
+        }
+
+        var bytes = builder
+            .Add(SipHeaderId.From, from)
+            .Add(SipHeaderId.To, to)
+            .Add(SipHeaderId.CallId, context.CallId)
+            .Add(SipHeaderId.CSeq, $"{cseq} BYE")
+            .ToArray();
+        var bye = new ClientTransaction(ClientKey(branch, SipMethod.Bye), branch, ParseOwn(bytes), bytes, destination, context.Environment!);
+        context.ClientTransactions[bye.Key] = bye;
+        bye.Start();
+        Send(destination, bytes);
     }
 }

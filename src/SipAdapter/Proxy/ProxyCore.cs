@@ -29,6 +29,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private readonly SipTimerSettings _timers;
     private readonly string _instance = Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture);
     private readonly CancellationToken _stopping;
+    private readonly TimeSpan? _maxDialogDuration;
     private long _sequence;
 
     public ProxyCore(IProxyPolicy policy, IClock clock, ISipScheduler scheduler, ILogger logger, SipServerOptions options,
@@ -44,6 +45,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
         Counters = counters;
         _stopping = stopping;
         ListenAddress = options.ListenAddress;
+        _maxDialogDuration = options.MaxDialogDuration;
     }
 
     public SipCounters Counters { get; }
@@ -55,6 +57,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
     public int UdpPort { get; set; }
 
     public int? TcpPort { get; set; }
+
+    public int? TlsPort { get; set; }
 
     /// <summary>Number of calls (Call-IDs) with live state; for tests and metrics.</summary>
     public int ActiveCallCount => _calls.Count;
@@ -112,7 +116,14 @@ internal sealed partial class ProxyCore : ISipMessageSink
         {
             if (message.IsRequest)
             {
-                RejectStateless(message, source, SipCounter.MalformedRequests, ex.StatusCode, ex.ReasonPhrase);
+                // The bad header may be the Via itself: answer from the raw lines, to the source address.
+                Counters.Increment(SipCounter.MalformedRequests);
+                _logger.LogInformation("Rejected malformed request from {Source}: {Code} {Reason} '{Data}'",
+                    source, ex.StatusCode, ex.ReasonPhrase, SipLogText.Escape(data));
+                if (message.Method != SipMethod.Ack && RawRejection.TryBuild(data, ex.StatusCode, ex.ReasonPhrase, out var response))
+                {
+                    Send(source, response);
+                }
             }
             else
             {
@@ -195,7 +206,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
         await context.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!context.Removed)
+            // After StopAsync timers still fire; they must not reach the policy or the (closed) sockets.
+            if (!context.Removed && !_stopping.IsCancellationRequested)
             {
                 await action().ConfigureAwait(false);
             }
@@ -241,9 +253,13 @@ internal sealed partial class ProxyCore : ISipMessageSink
         return via.HasRPort ? source : source with { Port = via.Port ?? 5060 };
     }
 
-    private SipEndpoint LocalEndpoint(SipTransport transport) => transport == SipTransport.Udp || TcpPort is null
-        ? new SipEndpoint(ListenAddress, UdpPort, SipTransport.Udp)
-        : new SipEndpoint(ListenAddress, TcpPort.Value, transport);
+    /// <summary>Our endpoint for a transport; a transport we do not listen on falls back to TCP, then UDP.</summary>
+    private SipEndpoint LocalEndpoint(SipTransport transport) => transport switch
+    {
+        SipTransport.Tls when TlsPort is { } tls => new SipEndpoint(ListenAddress, tls, SipTransport.Tls),
+        SipTransport.Tcp or SipTransport.Tls when TcpPort is { } tcp => new SipEndpoint(ListenAddress, tcp, SipTransport.Tcp),
+        _ => new SipEndpoint(ListenAddress, UdpPort, SipTransport.Udp),
+    };
 
     private string HostText => ListenAddress.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ListenAddress}]" : ListenAddress.ToString();
 
@@ -267,8 +283,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
             return false;
         }
 
-        var port = uri.Port ?? 5060;
-        return port == UdpPort || port == TcpPort;
+        var port = uri.Port ?? (uri.Scheme == "sips" ? 5061 : 5060);
+        return port == UdpPort || port == TcpPort || port == TlsPort;
     }
 
     private bool IsUs(SipViaHeader via)
@@ -280,7 +296,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
         }
 
         var port = via.Port ?? 5060;
-        return port == UdpPort || port == TcpPort;
+        return port == UdpPort || port == TcpPort || port == TlsPort;
     }
 
     /// <summary>Next hop for a SIP URI with an IP host (no DNS on the hot path).</summary>
@@ -306,6 +322,19 @@ internal sealed partial class ProxyCore : ISipMessageSink
         $"{BranchPrefix}{loopHash:x8}-{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
 
     private string NewTag() => $"cc{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
+
+    /// <summary>Server transaction id (RFC 3261 §17.2.3): the top Via branch when it has the magic cookie; for RFC 2543
+    /// clients (no branch, or one without the cookie) Request-URI, From tag, Call-ID, CSeq number and the top Via's
+    /// sent-by, which an INVITE shares with its CANCEL and the ACK of its non-2xx answer.</summary>
+    private static string TransactionId(SipMessage request)
+    {
+        var via = request.TopVia;
+        var branch = via.Branch;
+        return branch is not null && branch.StartsWith(SipViaHeader.MagicCookie, StringComparison.Ordinal)
+            ? branch
+            : string.Join('|', "2543", request.RequestUri, request.From.Tag, request.CallId,
+                request.CSeq.Number.ToString(CultureInfo.InvariantCulture), via.SentBy, branch);
+    }
 
     private static string ServerKey(string branch, SipMethod method) =>
         string.Concat(branch, method is SipMethod.Invite or SipMethod.Ack ? "|INVITE" : method == SipMethod.Cancel ? "|CANCEL" : "|OTHER");

@@ -1,14 +1,19 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using CallControl.Sip.Proxy;
 using CallControl.Sip.Message;
 using Microsoft.Extensions.Logging;
 
 namespace CallControl.Sip.Transport;
 
 /// <summary>
-/// TCP listener and connection table. Messages toward a peer reuse the connection it opened to us (or the one we
-/// opened to it), keyed by the peer's IP and port; otherwise a connection is opened.
+/// TCP (or TLS) listener and connection table. Messages toward a peer reuse the connection it opened to us (or the one
+/// we opened to it), keyed by the peer's IP and port; otherwise a connection is opened. With a server certificate the
+/// channel speaks TLS (RFC 3261 §26.2.1): accepted connections authenticate as server, outgoing ones as client, and
+/// the same framing runs over the SslStream.
 /// </summary>
 internal sealed class TcpSipChannel : IAsyncDisposable
 {
@@ -22,11 +27,17 @@ internal sealed class TcpSipChannel : IAsyncDisposable
     private readonly int _maxConnections;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly X509Certificate2? _certificate;
+    private readonly bool _acceptAnyServerCertificate;
     private Task _acceptLoop = Task.CompletedTask;
 
+    /// <param name="certificate">Server certificate with private key: the channel is TLS. Null: plain TCP.</param>
+    /// <param name="acceptAnyServerCertificate">TLS client side: do not validate the peer's certificate (tests, self-signed peers).</param>
     public TcpSipChannel(IPEndPoint bindTo, ISipMessageSink sink, SipParserOptions parserOptions, TimeSpan idleTimeout, TimeSpan connectTimeout,
-        int maxConnections, ILogger logger)
+        int maxConnections, ILogger logger, X509Certificate2? certificate = null, bool acceptAnyServerCertificate = false)
     {
+        _certificate = certificate;
+        _acceptAnyServerCertificate = acceptAnyServerCertificate;
         _sink = sink;
         _parserOptions = parserOptions;
         _idleTimeout = idleTimeout;
@@ -41,6 +52,8 @@ internal sealed class TcpSipChannel : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    public SipTransport Transport => _certificate is null ? SipTransport.Tcp : SipTransport.Tls;
+
     public int ConnectionCount => _connections.Count;
 
     public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
@@ -49,7 +62,11 @@ internal sealed class TcpSipChannel : IAsyncDisposable
     {
         if (!_connections.TryGetValue(destination, out var connection))
         {
-            connection = await _connecting.GetOrAdd(destination, ConnectAsync).ConfigureAwait(false);
+            // Concurrent sends to the same peer share one connect attempt; a finished attempt is forgotten so the
+            // next send after a failure tries again.
+            var attempt = _connecting.GetOrAdd(destination, ConnectAsync);
+            connection = await attempt.ConfigureAwait(false);
+            _connecting.TryRemove(new KeyValuePair<IPEndPoint, Task<TcpSipConnection?>>(destination, attempt));
             if (connection is null)
             {
                 return false;
@@ -89,23 +106,32 @@ internal sealed class TcpSipChannel : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(_connectTimeout);
             await socket.ConnectAsync(destination, timeout.Token).ConfigureAwait(false);
-            return Register(socket);
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (_certificate is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = destination.Address.ToString(),
+                    RemoteCertificateValidationCallback = _acceptAnyServerCertificate ? (_, _, _, _) => true : null,
+                }, timeout.Token).ConfigureAwait(false);
+            }
+
+            return Register(socket, stream);
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or IOException or
+                                       System.Security.Authentication.AuthenticationException)
         {
             _logger.LogWarning("TCP connect to {Destination} failed: {Error}", destination, ex.Message);
             socket.Dispose();
             return null;
         }
-        finally
-        {
-            _connecting.TryRemove(destination, out _);
-        }
     }
 
-    private TcpSipConnection Register(Socket socket)
+    private TcpSipConnection Register(Socket socket, Stream stream)
     {
-        var connection = new TcpSipConnection(socket, _sink, _parserOptions, _idleTimeout, _logger, Unregister, _stop.Token);
+        var connection = new TcpSipConnection(socket, stream, Transport, _sink, _parserOptions, _idleTimeout, _logger, Unregister, _stop.Token);
         _connections[connection.RemoteEndPoint] = connection;
         connection.Start();
         return connection;
@@ -145,7 +171,38 @@ internal sealed class TcpSipChannel : IAsyncDisposable
             }
 
             socket.NoDelay = true;
-            Register(socket);
+            if (_certificate is null)
+            {
+                Register(socket, new NetworkStream(socket, ownsSocket: false));
+            }
+            else
+            {
+                _ = Task.Run(() => AcceptTlsAsync(socket));
+            }
+        }
+    }
+
+    /// <summary>TLS handshake of an accepted connection, bounded by the connect timeout, off the accept loop.</summary>
+    private async Task AcceptTlsAsync(Socket socket)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(_connectTimeout);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = _certificate,
+                ClientCertificateRequired = false,
+            }, timeout.Token).ConfigureAwait(false);
+            Register(socket, tls);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException or
+                                       System.Security.Authentication.AuthenticationException)
+        {
+            _logger.LogWarning("TLS handshake with {Remote} failed: {Error}", socket.RemoteEndPoint, ex.Message);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
         }
     }
 }

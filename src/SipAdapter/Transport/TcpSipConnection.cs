@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace CallControl.Sip.Transport;
 
 /// <summary>
-/// One TCP connection: a read loop that frames messages by Content-Length (limits enforced before parsing),
+/// One TCP or TLS connection: a read loop that frames messages by Content-Length (limits enforced before parsing),
 /// answers CRLFCRLF keep-alive pings with CRLF (RFC 5626 §3.5.1), closes on framing errors and when idle.
 /// Writes are serialised.
 /// </summary>
@@ -16,6 +16,7 @@ internal sealed class TcpSipConnection : IAsyncDisposable
     private static readonly byte[] Pong = "\r\n"u8.ToArray();
 
     private readonly Socket _socket;
+    private readonly Stream _stream;
     private readonly ISipMessageSink _sink;
     private readonly SipParserOptions _parserOptions;
     private readonly TimeSpan _idleTimeout;
@@ -26,10 +27,12 @@ internal sealed class TcpSipConnection : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    public TcpSipConnection(Socket socket, ISipMessageSink sink, SipParserOptions parserOptions, TimeSpan idleTimeout, ILogger logger,
-        Action<TcpSipConnection> closed, CancellationToken stopping)
+    /// <param name="stream">The socket's stream: a NetworkStream for TCP, an authenticated SslStream for TLS.</param>
+    public TcpSipConnection(Socket socket, Stream stream, SipTransport transport, ISipMessageSink sink, SipParserOptions parserOptions, TimeSpan idleTimeout,
+        ILogger logger, Action<TcpSipConnection> closed, CancellationToken stopping)
     {
         _socket = socket;
+        _stream = stream;
         _sink = sink;
         _parserOptions = parserOptions;
         _idleTimeout = idleTimeout;
@@ -38,7 +41,7 @@ internal sealed class TcpSipConnection : IAsyncDisposable
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _lifetime.CancelAfter(idleTimeout);
         RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
-        Source = new SipEndpoint(RemoteEndPoint.Address, RemoteEndPoint.Port, SipTransport.Tcp);
+        Source = new SipEndpoint(RemoteEndPoint.Address, RemoteEndPoint.Port, transport);
     }
 
     public IPEndPoint RemoteEndPoint { get; }
@@ -65,16 +68,13 @@ internal sealed class TcpSipConnection : IAsyncDisposable
 
         try
         {
-            while (!data.IsEmpty)
-            {
-                var sent = await _socket.SendAsync(data, SocketFlags.None, _lifetime.Token).ConfigureAwait(false);
-                data = data[sent..];
-            }
+            await _stream.WriteAsync(data, _lifetime.Token).ConfigureAwait(false);
+            await _stream.FlushAsync(_lifetime.Token).ConfigureAwait(false);
 
             Touch();
             return true;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             _logger.LogWarning("TCP send to {Remote} failed: {Error}", RemoteEndPoint, ex.Message);
             _ = DisposeAsync().AsTask();
@@ -95,6 +95,7 @@ internal sealed class TcpSipConnection : IAsyncDisposable
 
         _closed(this);
         await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
         // Called from the read loop's own finally too: then this completes after the loop does.
         await _loop.ConfigureAwait(false);
@@ -128,7 +129,7 @@ internal sealed class TcpSipConnection : IAsyncDisposable
                     Array.Resize(ref buffer, Math.Min(buffer.Length * 2, _parserOptions.MaxMessageSize + 1));
                 }
 
-                var read = await _socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, token).ConfigureAwait(false);
+                var read = await _stream.ReadAsync(buffer.AsMemory(count), token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -153,7 +154,7 @@ internal sealed class TcpSipConnection : IAsyncDisposable
         {
             _logger.LogDebug("TCP connection {Remote} closed (idle or stopping)", RemoteEndPoint);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             _logger.LogDebug("TCP connection {Remote} ended: {Error}", RemoteEndPoint, ex.Message);
         }

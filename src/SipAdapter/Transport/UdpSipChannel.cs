@@ -13,12 +13,19 @@ internal sealed class UdpSipChannel : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private const int UdpBufferBytes = 4 * 1024 * 1024;
 
     public UdpSipChannel(IPEndPoint bindTo, ISipMessageSink sink, ILogger logger)
     {
         _sink = sink;
         _logger = logger;
-        _socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            // A burst of calls (or a GC pause) must queue in the kernel, not be dropped: ask for large buffers
+            // (Linux caps them at net.core.rmem_max / wmem_max).
+            ReceiveBufferSize = UdpBufferBytes,
+            SendBufferSize = UdpBufferBytes,
+        };
         _socket.Bind(bindTo);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }

@@ -13,7 +13,7 @@ namespace CallControl.Tests.Infrastructure;
 /// A whole controller (SIP, HTTP API, Marten, Wolverine) on its own schema and free ports, started in
 /// the test process. PBXs and gateways in tests are sipp instances on their own 127.0.0.x addresses.
 /// </summary>
-public sealed class ControllerFixture : IAsyncLifetime
+public class ControllerFixture : IAsyncLifetime
 {
     public static readonly IPAddress AcmeAddress = IPAddress.Parse("127.0.0.11");
     public static readonly IPAddress GlobexAddress = IPAddress.Parse("127.0.0.12");
@@ -22,6 +22,9 @@ public sealed class ControllerFixture : IAsyncLifetime
     public WebApplication App { get; private set; } = null!;
     public IDocumentStore Store => App.Services.GetRequiredService<IDocumentStore>();
     public IPEndPoint SipEndpoint { get; private set; } = null!;
+    /// <summary>SIP over TCP (its own free port), and over TLS when <see cref="Configure"/> gave a certificate.</summary>
+    public IPEndPoint? SipTcpEndpoint { get; private set; }
+    public IPEndPoint? SipTlsEndpoint { get; private set; }
     public string HttpUrl { get; private set; } = "";
     /// <summary>Ports the demo PBXs listen on in this fixture (free ports, so classes can run in parallel).</summary>
     public int AcmePort { get; } = FreePort.Udp(AcmeAddress);
@@ -38,12 +41,18 @@ public sealed class ControllerFixture : IAsyncLifetime
             SipPort = 0,
             HttpUrl = HttpUrl,
         };
-        App = ControllerHost.Build(settings);
+        App = ControllerHost.Build(Configure(settings));
         await App.StartAsync();
-        SipEndpoint = App.Services.GetRequiredService<SipService>().UdpEndpoint;
+        var sip = App.Services.GetRequiredService<SipService>();
+        SipEndpoint = sip.UdpEndpoint;
+        SipTcpEndpoint = sip.TcpEndpoint;
+        SipTlsEndpoint = sip.TlsEndpoint;
         var outcome = await ProvisionAsync(DemoWithTestPorts());
         if (!outcome.IsValid) throw new InvalidOperationException(string.Join("; ", outcome.Errors));
     }
+
+    /// <summary>Fixtures for special cases (short timers, TLS) change the settings here.</summary>
+    protected virtual ControllerSettings Configure(ControllerSettings settings) => settings;
 
     /// <summary>The demo provisioning, with the PBXs on this fixture's free ports.</summary>
     public ProvisioningDocument DemoWithTestPorts()

@@ -204,4 +204,24 @@ public class SipParserTests
         var m = ParseOk(SampleMessages.Invite.Replace("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nX-Custom:   hello  \r\n"));
         m.GetFirst("x-custom").ShouldBe("hello");
     }
+
+    [Fact]
+    public void Parsing_allocates_the_index_not_per_header()
+    {
+        var bytes = SampleMessages.Bytes(SampleMessages.Invite);
+        SipParser.Parse(bytes, false, Options, out _);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            SipParser.Parse(bytes, false, Options, out _);
+        }
+
+        var perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / 100;
+        // One SipMessage plus one entry array for 9 headers; strings would push this far higher.
+        perMessage.ShouldBeLessThan(600);
+        SipParser.Frame(bytes, true, Options);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        SipParser.Frame(bytes, true, Options);
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+    }
 }

@@ -287,4 +287,27 @@ public class ProxyCallFlowTests
         await bed.Callee.RespondAsync(atCallee, 100, "Trying", bed.Proxy);
         (await bed.Callee.ExpectRequestAsync(SipMethod.Cancel)).TopVia.Branch.ShouldBe(atCallee.TopVia.Branch);
     }
+
+    [Fact]
+    public async Task Cancel_of_a_reinvite_is_passed_on_and_the_487_relayed()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        var call = await EstablishAsync(bed);
+        var routeSet = call.CallerOk.GetValues(SipHeaderId.RecordRoute).Reverse().ToList();
+        var reinvite = SipText.InDialog("INVITE", bed.Caller, call.CallerOk.Contacts[0].UriText, routeSet, "<sip:alice@127.0.0.11>;tag=caller-tag",
+            call.CallerOk.GetFirst(SipHeaderId.To)!, bed.CallId, 2, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(reinvite, bed.Proxy);
+        var atCallee = await bed.Callee.ExpectAsync(m => m.Method == SipMethod.Invite && m.CSeq.Number == 2, "re-INVITE");
+        await bed.Callee.RespondAsync(atCallee, 180, "Ringing", bed.Proxy);
+        await bed.Caller.ExpectAsync(m => m.StatusCode == 180 && m.CSeq.Number == 2, "180 for re-INVITE");
+
+        await bed.Caller.SendAsync(SipText.Cancel(ParseText(reinvite)), bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Cancel);
+        var cancel = await bed.Callee.ExpectRequestAsync(SipMethod.Cancel);
+        await bed.Callee.RespondAsync(cancel, 200, "OK", bed.Proxy);
+        await bed.Callee.RespondAsync(atCallee, 487, "Request Terminated", bed.Proxy);
+        await bed.Caller.ExpectAsync(m => m.StatusCode == 487 && m.CSeq.Number == 2, "487 for re-INVITE");
+        await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        bed.Policy.Events.ShouldNotContain(e => e.Kind == "Failed" || e.Kind == "Ended");
+    }
 }

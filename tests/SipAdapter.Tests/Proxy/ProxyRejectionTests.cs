@@ -87,4 +87,57 @@ public class ProxyRejectionTests
         bed.Server.Counters[SipCounter.MalformedResponsesDropped].ShouldBe(1);
         bed.Server.Counters[SipCounter.MalformedRequests].ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Cancel_and_bye_without_state_get_481()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        var invite = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch());
+        SipParser.Parse(System.Text.Encoding.UTF8.GetBytes(invite), false, SipParserOptions.Default, out var parsed);
+        await bed.Caller.SendAsync(SipText.Cancel(parsed!), bed.Proxy);
+        (await bed.Caller.ExpectResponseAsync(481, SipMethod.Cancel)).ReasonPhrase.ShouldBe("Call/Transaction Does Not Exist");
+
+        var bye = SipText.InDialog("BYE", bed.Caller, $"sip:{bed.Proxy.Address}:{bed.Proxy.Port}", [], "<sip:alice@127.0.0.11>;tag=a",
+            "<sip:bob@127.0.0.1>;tag=b", bed.CallId, 5, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(bye, bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(481, SipMethod.Bye);
+        bed.Server.Counters[SipCounter.TransactionDoesNotExist].ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Early_dialog_update_is_loose_routed_to_the_callee()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 183, "Session Progress", bed.Proxy);
+        var progress = await bed.Caller.ExpectResponseAsync(183);
+
+        var update = SipText.InDialog("UPDATE", bed.Caller, progress.Contacts[0].UriText, progress.GetValues(SipHeaderId.RecordRoute).Reverse(),
+            "<sip:alice@127.0.0.11>;tag=caller-tag", progress.GetFirst(SipHeaderId.To)!, bed.CallId, 2, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(update, bed.Proxy);
+        var atCalleeUpdate = await bed.Callee.ExpectRequestAsync(SipMethod.Update);
+        atCalleeUpdate.Routes.ShouldBeEmpty();
+        atCalleeUpdate.MaxForwards.ShouldBe(69);
+        await bed.Callee.RespondAsync(atCalleeUpdate, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200, SipMethod.Update);
+        bed.Policy.Events.ShouldNotContain(e => e.Kind == "Answered");
+    }
+
+    [Fact]
+    public async Task Rejection_carries_retry_after_and_a_throwing_policy_gives_500()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.Route = _ => new RejectInvite(503, "Service Unavailable", TimeSpan.FromSeconds(30));
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        (await bed.Caller.ExpectResponseAsync(503)).GetFirst(SipHeaderId.RetryAfter).ShouldBe("30");
+
+        bed.Policy.Route = _ => throw new InvalidOperationException("store down");
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId + "-2", bed.Caller.NewBranch()), bed.Proxy);
+        (await bed.Caller.ExpectResponseAsync(500)).ReasonPhrase.ShouldBe("Server Internal Error");
+        await ProxyTestBed.EventuallyAsync(() => bed.Policy.Events.Count(e => e.Kind == "Failed") == 2, "both failures reported");
+        bed.Policy.Events.Last().StatusCode.ShouldBe(500);
+        bed.Server.Counters[SipCounter.PolicyErrors].ShouldBe(1);
+    }
 }

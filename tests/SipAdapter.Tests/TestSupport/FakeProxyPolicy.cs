@@ -62,6 +62,12 @@ public sealed class FakeProxyPolicy : IProxyPolicy
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask OnUnknownDialogEndedAsync(string callId, string fromTag, string? toTag)
+    {
+        Record(new PolicyEvent("UnknownDialogEnded", new DialogKey(callId, fromTag), -1, 0, toTag ?? ""));
+        return ValueTask.CompletedTask;
+    }
+
     public async Task<PolicyEvent> WaitForAsync(string kind, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));

@@ -32,7 +32,8 @@ public sealed class ProxyTestBed : IAsyncDisposable
 
     public DialogKey Key => new(CallId, "caller-tag");
 
-    public static async Task<ProxyTestBed> StartAsync(ISipScheduler? scheduler = null, Func<SipServerOptions, SipServerOptions>? configure = null, IClock? clock = null)
+    public static async Task<ProxyTestBed> StartAsync(ISipScheduler? scheduler = null, Func<SipServerOptions, SipServerOptions>? configure = null, IClock? clock = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var policy = new FakeProxyPolicy();
         var options = new SipServerOptions { ListenAddress = IPAddress.Loopback, UdpPort = 0, TcpPort = null };
@@ -43,7 +44,7 @@ public sealed class ProxyTestBed : IAsyncDisposable
         }
 
         options = configure?.Invoke(options) ?? options;
-        var server = new SipServer(options, policy, clock ?? SystemClock.Instance, scheduler ?? new SystemSipScheduler(), NullLogger.Instance);
+        var server = new SipServer(options, policy, clock ?? SystemClock.Instance, scheduler ?? new SystemSipScheduler(), logger ?? NullLogger.Instance);
         await server.StartAsync();
         return new ProxyTestBed(server, policy);
     }

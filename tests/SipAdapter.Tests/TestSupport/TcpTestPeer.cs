@@ -187,6 +187,11 @@ public sealed class TcpTestPeer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
+            // The connection ended (closed by the proxy or by disposing this peer): nothing more to read.
+            Closed++;
         }
     }
+
+    /// <summary>Connections whose reading ended with an error or cancellation.</summary>
+    public int Closed { get; private set; }
 }

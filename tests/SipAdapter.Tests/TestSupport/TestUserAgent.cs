@@ -126,13 +126,8 @@ public sealed class TestUserAgent : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _socket.Dispose();
-        try
-        {
-            await _loop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // The loop handles its own cancellation and socket errors, so it always completes normally.
+        await _loop;
     }
 
     private async Task ReceiveLoopAsync()

@@ -220,4 +220,40 @@ public class TransactionTimerTests
         await ProxyTestBed.EventuallyAsync(() => bed.Server.ActiveCallCount == 0, "all transactions ended");
         scheduler.PendingDelays.ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task Dialog_without_bye_is_ended_by_the_proxy_after_the_maximum_duration()
+    {
+        var scheduler = new ManualSipScheduler();
+        await using var bed = await ProxyTestBed.StartAsync(scheduler, o => o with { MaxDialogDuration = TimeSpan.FromHours(1) }, scheduler.Clock);
+        bed.RouteTo(bed.Callee);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        await scheduler.WaitForTimerAsync(TimeSpan.FromHours(1));
+
+        scheduler.Advance(TimeSpan.FromHours(1));
+        var toCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
+        toCallee.RequestUri.ShouldBe($"sip:callee@{bed.Callee.HostPort}");
+        toCallee.From.Tag.ShouldBe("caller-tag");
+        toCallee.To.Tag.ShouldBe("callee-tag");
+        toCallee.CSeq.Number.ShouldBe(2u);
+        var toCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        toCaller.RequestUri.ShouldBe($"sip:alice@{bed.Caller.HostPort}");
+        toCaller.From.Tag.ShouldBe("callee-tag");
+        toCaller.To.Tag.ShouldBe("caller-tag");
+        var ended = await bed.Policy.WaitForAsync("Ended");
+        ended.Party.ShouldBe(DialogParty.Proxy);
+        ended.Reason.ShouldBe("maximum duration reached");
+
+        await bed.Callee.RespondAsync(toCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.RespondAsync(toCaller, 200, "OK", bed.Proxy, toTag: "caller-tag");
+        // The BYE responses are processed on other threads: keep time moving until their timers were scheduled and fired.
+        await ProxyTestBed.EventuallyAsync(() =>
+        {
+            scheduler.Advance(TimeSpan.FromMinutes(1));
+            return bed.Server.ActiveCallCount == 0;
+        }, "dialog state released");
+    }
 }

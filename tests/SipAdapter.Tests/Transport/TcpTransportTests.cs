@@ -139,5 +139,83 @@ public class TcpTransportTests
         var attempt = await bed.Policy.WaitForAsync("AttemptFailed");
         attempt.StatusCode.ShouldBe(503);
         attempt.TargetIndex.ShouldBe(0);
+
+        // A failed connect is not remembered: once the peer listens, the next call connects.
+        using var revived = new TcpListener(dead);
+        revived.Start();
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:x@{dead};transport=tcp", new SipEndpoint(dead.Address, dead.Port, SipTransport.Tcp))]);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId + "-2", bed.Caller.NewBranch()), bed.Proxy);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var accepted = await revived.AcceptTcpClientAsync(cts.Token);
+        (await ReadSomeAsync(accepted.GetStream(), TimeSpan.FromSeconds(5))).ShouldStartWith("INVITE ");
+    }
+
+    [Fact]
+    public async Task Caller_on_tcp_reaches_callee_on_udp_and_gets_responses_on_its_connection()
+    {
+        await using var bed = await StartAsync();
+        await using var caller = new TcpTestPeer("127.0.0.11");
+        bed.RouteTo(bed.Callee);
+        var stream = await caller.ConnectAsync(bed.Server.TcpEndpoint!.Value);
+        var invite = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, caller.NewBranch())
+            .Replace($"SIP/2.0/UDP {bed.Caller.HostPort}", $"SIP/2.0/TCP {caller.HostPort}")
+            .Replace($"<sip:alice@{bed.Caller.HostPort}>", $"<sip:alice@{caller.HostPort};transport=tcp>");
+        // Two messages in one write: a CRLF ping must not disturb framing either.
+        await TcpTestPeer.WriteAsync(stream, invite + "\r\n\r\n" + Options(caller.HostPort, caller.NewBranch(), bed.CallId + "-o"));
+        await caller.ExpectResponseAsync(100);
+        await caller.ExpectResponseAsync(200, SipMethod.Options);
+
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        atCallee.RecordRoutes.Select(r => r.Uri!.Transport).ShouldBe(["udp", "tcp"]);
+        atCallee.Vias[1].Transport.ShouldBe("TCP");
+        await bed.Callee.RespondAsync(atCallee, 486, "Busy Here", bed.Proxy);
+        var busy = await caller.ExpectResponseAsync(486);
+        caller.OriginOf(busy).ShouldBeSameAs(stream);
+        (await bed.Policy.WaitForAsync("Failed")).StatusCode.ShouldBe(486);
+    }
+
+    [Fact]
+    public async Task Oversized_message_is_rejected_before_parsing_and_the_connection_closed()
+    {
+        await using var bed = await ProxyTestBed.StartAsync(configure: o => o with { TcpPort = 0, MaxMessageSize = 2048, MaxLineLength = 1024 });
+        using var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.12"), 0));
+        await client.ConnectAsync(bed.Server.TcpEndpoint!.Value.Address, bed.Server.TcpEndpoint!.Value.Port);
+        var stream = client.GetStream();
+        var big = Options("127.0.0.12:5060", "z9hG4bKbig", bed.CallId).Replace("Content-Length: 0", "Content-Length: 100000");
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(big));
+        var text = new StringBuilder();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cts.Token)) > 0)
+        {
+            text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        text.ToString().ShouldStartWith("SIP/2.0 513 Message Too Large\r\n");
+    }
+
+    [Fact]
+    public async Task Requests_toward_a_tcp_caller_reuse_the_connection_it_opened()
+    {
+        await using var bed = await StartAsync();
+        await using var caller = new TcpTestPeer("127.0.0.11");
+        bed.RouteTo(bed.Callee);
+        var stream = await caller.ConnectAsync(bed.Server.TcpEndpoint!.Value);
+        var invite = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, caller.NewBranch())
+            .Replace($"SIP/2.0/UDP {bed.Caller.HostPort}", $"SIP/2.0/TCP {caller.HostPort}")
+            .Replace($"<sip:alice@{bed.Caller.HostPort}>", $"<sip:alice@{caller.HostPort};transport=tcp>");
+        await TcpTestPeer.WriteAsync(stream, invite);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await caller.ExpectResponseAsync(200);
+
+        var bye = SipText.InDialog("BYE", bed.Callee, atCallee.Contacts[0].UriText, atCallee.GetValues(SipHeaderId.RecordRoute),
+            "<sip:+31205550200@127.0.0.1>;tag=callee-tag", atCallee.GetFirst(SipHeaderId.From)!, bed.CallId, 1, bed.Callee.NewBranch());
+        await bed.Callee.SendAsync(bye, bed.Proxy);
+        var byeAtCaller = await caller.ExpectRequestAsync(SipMethod.Bye);
+        caller.OriginOf(byeAtCaller).ShouldBeSameAs(stream);
+        caller.AcceptedConnections.ShouldBe(0);
+        byeAtCaller.TopVia.Transport.ShouldBe("TCP");
     }
 }

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using CallControl.Billing.Accounts;
+using CallControl.Billing.Tariffs;
+using CallControl.Projections;
+using Marten;
+using Marten.Events;
+using NodaTime;
+
+namespace CallControl.Host.Billing;
+
+/// <summary>Tariff, profile and account events in commit order: the source of every billing state.</summary>
+public sealed class BillingLog(IDocumentStore store)
+{
+    /// <summary>Billing state events with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<(long Sequence, object Event)>> ReadAsync(long afterSequence, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > afterSequence)
+            .Where(e => e.EventTypesAre(EventStoreConfiguration.BillingStateEventTypes))
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        return events.Select(e => (e.Sequence, e.Data)).ToList();
+    }
+
+    /// <summary>The tariff book and the accounts as they were at <paramref name="asOf"/> (everything when null).</summary>
+    public async Task<BillingState> LoadAsync(Instant? asOf = null, CancellationToken ct = default)
+    {
+        var events = await ReadAsync(0, ct);
+        var state = BillingState.Empty;
+        foreach (var (sequence, e) in events) state = state.Apply(e, asOf) with { Sequence = sequence };
+        return state;
+    }
+
+    /// <summary>Every event of one account stream (also invoices and notes), oldest first.</summary>
+    public async Task<IReadOnlyList<object>> AccountStreamAsync(string accountId, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(CallControl.Projections.Billing.BillingStreams.Account(accountId), token: ct);
+        return events.Select(e => e.Data).ToList();
+    }
+}
+
+/// <summary>An immutable fold of the billing events: every tariff plan version and profile, every account.</summary>
+public sealed record BillingState(TariffBook Book, ImmutableDictionary<string, Account> Accounts, long Sequence)
+{
+    public static readonly BillingState Empty = new(TariffBook.Empty, ImmutableDictionary.Create<string, Account>(StringComparer.Ordinal), 0);
+
+    /// <summary>Applies one event; events recorded after <paramref name="asOf"/> are left out.</summary>
+    public BillingState Apply(object e, Instant? asOf = null)
+    {
+        switch (e)
+        {
+            case TariffPlanImported or RatingProfileAssigned:
+                return this with { Book = Book.Apply(e, asOf) };
+            case AccountOpened opened:
+                if (asOf is { } t && opened.At > t) return this;
+                return Accounts.ContainsKey(opened.AccountId) ? this : this with { Accounts = Accounts.Add(opened.AccountId, Account.Create(opened)) };
+            default:
+                if (AccountEvents.AccountIdOf(e) is not { } id || !Accounts.TryGetValue(id, out var account)) return this;
+                if (asOf is { } limit && AccountEvents.AtOf(e) is { } at && at > limit) return this;
+                return this with { Accounts = Accounts.SetItem(id, account.Apply(e)) };
+        }
+    }
+}
+
+/// <summary>The account id and instant every account event carries.</summary>
+public static class AccountEvents
+{
+    public static string? AccountIdOf(object e) => e switch
+    {
+        AccountOpened x => x.AccountId,
+        CreditLimitChanged x => x.AccountId,
+        CallingCardIssued x => x.AccountId,
+        CallingCardBlocked x => x.AccountId,
+        CallingCardUnblocked x => x.AccountId,
+        BalanceToppedUp x => x.AccountId,
+        BalanceAdjusted x => x.AccountId,
+        CreditReserved x => x.AccountId,
+        CallCharged x => x.AccountId,
+        ReservationReleased x => x.AccountId,
+        CallReRated x => x.AccountId,
+        _ => null,
+    };
+
+    public static Instant? AtOf(object e) => e switch
+    {
+        AccountOpened x => x.At,
+        CreditLimitChanged x => x.At,
+        CallingCardIssued x => x.At,
+        CallingCardBlocked x => x.At,
+        CallingCardUnblocked x => x.At,
+        BalanceToppedUp x => x.At,
+        BalanceAdjusted x => x.At,
+        CreditReserved x => x.At,
+        CallCharged x => x.At,
+        ReservationReleased x => x.At,
+        CallReRated x => x.At,
+        _ => null,
+    };
+}

@@ -1,0 +1,185 @@
+using CallControl.Billing.Accounts;
+using CallControl.Billing.Rating;
+using CallControl.Billing.Tariffs;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace CallControl.Host.Billing;
+
+/// <summary>What the credit guard asks for a finished call: the account and hold events, and the rating (null when unanswered).</summary>
+public sealed record Settlement(IReadOnlyList<object> AccountEvents, RatingResult? Rating);
+
+/// <summary>
+/// The billing state the SIP path reads (never the database, DESIGN.md rule 3): the tariff book and every account,
+/// folded from the billing events at start-up and kept current by following the event log, like
+/// <see cref="Routing.LiveRoutingTable"/>. Decisions (authorize, settle) run under one lock, so parallel calls of one
+/// account see each other's reservations; the events they make are applied here at once and skipped when they come
+/// back from the log (they are equal records), so nothing is counted twice.
+/// </summary>
+public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    // Events decided here and not yet read back from the log (a multiset: equal records are counted).
+    private readonly Dictionary<object, int> _pending = new();
+    private volatile BillingState _state = BillingState.Empty;
+
+    public BillingState State => _state;
+    public TariffBook Book => _state.Book;
+    public Account? Account(string accountId) => _state.Accounts.GetValueOrDefault(accountId);
+
+    /// <summary>
+    /// Sequences are handed out when a transaction appends, not when it commits: a top-up committed by the CLI can land
+    /// below a sequence already read. Each refresh therefore reads again this far below the highest sequence seen and
+    /// skips what it already applied, so a slow commit is not lost.
+    /// </summary>
+    public const long Lookback = 2000;
+
+    private readonly HashSet<long> _applied = new();
+    private long _floor;
+
+    /// <summary>Folds in billing events committed since the last refresh. Returns true when something changed.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct = default)
+    {
+        await _refresh.WaitAsync(ct);
+        try
+        {
+            var events = await log.ReadAsync(_floor, ct);
+            var changed = false;
+            lock (_gate)
+            {
+                var state = _state;
+                foreach (var (sequence, e) in events)
+                {
+                    if (!_applied.Add(sequence)) continue;
+                    changed = true;
+                    if (!TakePending(e)) state = state.Apply(e);
+                    if (sequence > state.Sequence) state = state with { Sequence = sequence };
+                }
+                _state = state;
+                var floor = Math.Max(_floor, state.Sequence - Lookback);
+                if (floor > _floor)
+                {
+                    _floor = floor;
+                    _applied.RemoveWhere(s => s <= floor);
+                }
+            }
+            if (changed)
+                logger.LogInformation("Billing state now at event {Sequence}: {Plans} tariff plans, {Accounts} accounts",
+                    _state.Sequence, _state.Book.PlanIds.Count(), _state.Accounts.Count);
+            return changed;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    /// <summary>Authorizes a call for an account (null when the account does not exist) and applies the reservation.</summary>
+    public AdmissionDecision? Authorize(string accountId, AuthorizeCall command)
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            if (!state.Accounts.TryGetValue(accountId, out var account)) return null;
+            var decision = AccountDecider.Authorize(account, state.Book, command);
+            ApplyLocal(state, decision.Events);
+            return decision;
+        }
+    }
+
+    /// <summary>
+    /// A guarded call is over. Unanswered (<paramref name="talk"/> zero): lift the hold. Answered: rate it with the tariffs
+    /// in force at the answer (<paramref name="now"/> - <paramref name="talk"/>), charge it, lift the hold. A call that is
+    /// already charged yields no events (a duplicate end charges once).
+    /// </summary>
+    public Settlement Settle(string accountId, CallKey call, string destination, Duration talk, Instant now)
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            if (!state.Accounts.TryGetValue(accountId, out var account)) return new Settlement([], null);
+            if (talk <= Duration.Zero)
+            {
+                var released = AccountDecider.Release(account, call, now);
+                ApplyLocal(state, released);
+                return new Settlement(released, null);
+            }
+            var rating = Rater.Rate(state.Book, accountId, destination, now - talk, talk);
+            var events = rating is RatedCall rated
+                ? AccountDecider.Settle(account, call, rated.Total, now)
+                : AccountDecider.Release(account, call, now);
+            ApplyLocal(state, events);
+            return new Settlement(events, account.Charged.ContainsKey(call) ? null : rating);
+        }
+    }
+
+    /// <summary>
+    /// Lifts holds whose call must be over: reserved more than grant + <paramref name="grace"/> ago (the grace covers
+    /// ringing and the cut-off). A controller that restarted, or crashed, never releases the calls it had open
+    /// (DESIGN.md rule 4); this does, on any node. A call still open is charged normally when it ends.
+    /// </summary>
+    public IReadOnlyList<object> ReleaseExpired(Instant now, Duration grace)
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            var events = new List<object>();
+            foreach (var account in state.Accounts.Values)
+            {
+                foreach (var r in account.Reservations.Values)
+                {
+                    if (r.At + r.Granted + grace < now) events.Add(new ReservationReleased(account.AccountId, r.Call, r.Amount, now));
+                }
+            }
+            ApplyLocal(state, events);
+            return events;
+        }
+    }
+
+    private void ApplyLocal(BillingState state, IReadOnlyList<object> events)
+    {
+        if (events.Count == 0) return;
+        foreach (var e in events)
+        {
+            state = state.Apply(e);
+            _pending[e] = _pending.GetValueOrDefault(e) + 1;
+        }
+        _state = state;
+    }
+
+    private bool TakePending(object e)
+    {
+        if (!_pending.TryGetValue(e, out var count)) return false;
+        if (count == 1) _pending.Remove(e);
+        else _pending[e] = count - 1;
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(PollInterval);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(stoppingToken)) break;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not read billing changes; calls are decided on the state we have");
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using CallControl.Billing.Accounts;
+using CallControl.Host.EventStore;
+using CallControl.Projections.Billing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace CallControl.Host.Billing;
+
+/// <summary>Every <see cref="Interval"/> (and right after start-up) releases the prepaid holds of calls that must be
+/// over (<see cref="LiveBilling.ReleaseExpired"/>), so a restart never leaves a customer's credit held.</summary>
+public sealed class ReservationSweeper(LiveBilling billing, GroupCommitWriter writer, IClock clock, ILogger<ReservationSweeper> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+    /// <summary>Ringing before the answer plus the cut-off's own delay.</summary>
+    public static readonly Duration Grace = Duration.FromMinutes(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                var events = billing.ReleaseExpired(clock.GetCurrentInstant(), Grace);
+                foreach (var group in events.Cast<ReservationReleased>().GroupBy(e => e.AccountId))
+                {
+                    logger.LogWarning("Released {Count} expired prepaid hold(s) of account {Account}", group.Count(), group.Key);
+                    await writer.AppendAsync(BillingStreams.Account(group.Key), AppendKind.InProgress, group.Cast<object>().ToArray());
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not release expired prepaid holds; trying again in {Interval}", Interval);
+            }
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(stoppingToken)) break;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        while (!stoppingToken.IsCancellationRequested);
+    }
+}
