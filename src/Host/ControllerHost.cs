@@ -2,6 +2,7 @@ using CallControl.Host.Api;
 using CallControl.Host.Billing;
 using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
+using CallControl.Host.Limits;
 using CallControl.Host.Provisioning;
 using CallControl.Host.Routing;
 using CallControl.Host.Sip;
@@ -65,6 +66,9 @@ public static class ControllerHost
         services.AddSingleton<ActiveCalls>();
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<LiveRoutingTable>();
+        services.AddSingleton(sp => new LiveLimits(sp.GetRequiredService<LiveRoutingTable>()));
+        // Guards run in registration order: limits first (a call refused for limits must not touch credit).
+        services.AddSingleton<ICallGuard, LimitsGuard>();
         services.AddSingleton<NetworkHealthService>();
         services.AddSingleton<IEnumResolver, DnsEnumResolver>();
         services.AddSingleton<CallPolicy>();
@@ -72,6 +76,8 @@ public static class ControllerHost
         // Hosted services start in this order: provisioning loaded, then routing follows the log, then SIP opens.
         services.AddHostedService<StartupProvisioning>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveRoutingTable>());
+        // Live limits are rebuilt from the calls still open in the event store before SIP takes new calls.
+        services.AddHostedService<LimitsRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<NetworkHealthService>());
         services.AddSingleton<GatewayProber>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayProber>());

@@ -46,6 +46,8 @@ public sealed record ControllerSettings
         if (Schema != Schema.ToLowerInvariant() || Schema.Length == 0) throw new ArgumentException($"--schema must be a lower-case name, got '{Schema}'");
         if (SipPort is < 0 or > 65535) throw new ArgumentException($"--sip-port must be 0-65535, got {SipPort}");
         if (SipTcpPort is < 0 or > 65535) throw new ArgumentException($"--sip-tcp-port must be 0-65535, got {SipTcpPort}");
+        if (MaxCallDuration <= TimeSpan.Zero || MaxCallDuration > TimeSpan.FromDays(7))
+            throw new ArgumentException($"--max-call-duration must be above 0 and at most 7 days, got {MaxCallDuration}");
         _ = DnsServer;
         if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > TimeSpan.FromMinutes(1)) throw new ArgumentException($"The probe timeout must be above 0 and at most a minute, got {ProbeTimeout}");
         if (TlsPort is < 0 or > 65535) throw new ArgumentException($"--tls-port must be 0-65535, got {TlsPort}");

@@ -23,6 +23,13 @@ public static class EventStoreConfiguration
 {
     public const string DefaultSchema = "callcontrol";
 
+    // Live limits. Declared before the lists that include them (static fields initialize in order).
+    /// <summary>Limits provisioning; part of <see cref="ProvisioningEventTypes"/>, so the routing table's log follows them.</summary>
+    public static readonly Type[] LimitsProvisioningEventTypes = [typeof(PbxLimitsSet), typeof(TenantLimitsSet), typeof(GatewayLimitsSet)];
+
+    /// <summary>What a call reserved on its links, how that changed, and the limit that refused it.</summary>
+    public static readonly Type[] LimitsCallEventTypes = [typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit)];
+
     public static readonly Type[] ProvisioningEventTypes =
     [
         typeof(TenantCreated), typeof(TenantRenamed), typeof(TenantRemoved),
@@ -35,6 +42,7 @@ public static class EventStoreConfiguration
         typeof(CarrierDefined), typeof(CarrierRemoved),
         typeof(LcrRuleSet), typeof(LcrRuleRemoved),
         typeof(RoutingSettingsSet),
+        .. LimitsProvisioningEventTypes,
     ];
 
     public static readonly Type[] CallEventTypes =
@@ -87,6 +95,7 @@ public static class EventStoreConfiguration
             });
         opts.Events.AddEventTypes(ProvisioningEventTypes);
         opts.Events.AddEventTypes(CallEventTypes);
+        opts.Events.AddEventTypes(LimitsCallEventTypes);
         opts.Events.AddEventTypes(HealthEventTypes);
         opts.Events.AddEventTypes(BillingEventTypes);
 

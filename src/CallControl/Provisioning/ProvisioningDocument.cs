@@ -34,6 +34,8 @@ public sealed record TenantSpec
     public IReadOnlyList<string> AllowedPrefixes { get; init; } = [];
     public IReadOnlyList<ForwardSpec> Forwards { get; init; } = [];
     public IReadOnlyList<EmergencySpec> Emergency { get; init; } = [];
+    /// <summary>Limits over all the tenant's PBXs together (null: unlimited).</summary>
+    public LimitsSpec? Limits { get; init; }
 }
 
 public sealed record PbxSpec
@@ -49,6 +51,8 @@ public sealed record PbxSpec
     public CallerIdSpec? CallerId { get; init; }
     /// <summary>Where calls go when the PBX is unreachable, e.g. <c>sip:voicemail@127.0.0.31:5060</c>.</summary>
     public string? Voicemail { get; init; }
+    /// <summary>Limits of this PBX's link (null: unlimited).</summary>
+    public LimitsSpec? Limits { get; init; }
 }
 
 /// <summary><c>passthrough</c> (default) or <c>main-did</c> with the <see cref="Number"/> to present.</summary>
@@ -114,6 +118,8 @@ public sealed record GatewaySpec
     public ProbeSpec? Probe { get; init; }
     /// <summary>How long to wait for an answer before failing over to the next target.</summary>
     public int RingTimeoutSeconds { get; init; } = 30;
+    /// <summary>Concurrent calls (channels) the gateway takes (null: unlimited).</summary>
+    public int? MaxChannels { get; init; }
 }
 
 public sealed record GatewayAuthSpec

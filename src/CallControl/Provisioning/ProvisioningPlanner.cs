@@ -14,7 +14,7 @@ public sealed record ProvisioningChange(string StreamKey, IProvisioningEvent Eve
 /// forwards); removals go the other way round (DIDs released before their PBX is removed). A new
 /// PBX or gateway carries its settings in its registering event.
 /// </summary>
-public static class ProvisioningPlanner
+public static partial class ProvisioningPlanner
 {
     public static IReadOnlyList<ProvisioningChange> Plan(ProvisioningState current, ProvisioningDocument document, Instant now)
     {
@@ -106,6 +106,7 @@ public static class ProvisioningPlanner
         foreach (var fwd in wanted.Forwards.Values)
             if (!current.Forwards.TryGetValue(fwd.Did, out var old) || old != fwd)
                 Add(ProvisioningStreams.Forward(fwd.Did), new DidForwardSet(fwd.Did, fwd.TenantId, fwd.To, now));
+        PlanLimits(current, wanted, Add, now);
         return changes;
     }
 
@@ -167,7 +168,7 @@ public static class ProvisioningPlanner
         var settings = new RoutingSettings((document.BlockedPrefixes ?? []).ToArray(), (document.NumberBlocks ?? []).ToArray(), document.Enum?.Enabled ?? false,
             document.Enum?.Suffix ?? RoutingSettings.Default.EnumSuffix, document.SipDomain ?? RoutingSettings.DefaultSipDomain);
 
-        return ProvisioningState.Empty with
+        return DesiredLimits(document, ProvisioningState.Empty) with
         {
             Tenants = tenants.ToImmutable(), Pbxs = pbxs.ToImmutable(), DidRanges = ranges.ToImmutable(),
             Forwards = forwards.ToImmutable(), Dialplans = dialplans.ToImmutable(), Gateways = gateways.ToImmutable(),

@@ -30,7 +30,7 @@ public sealed record LcrRuleState(string Id, string Prefix, IReadOnlyList<LcrCar
 /// <see cref="Apply"/> returns a new state, so a snapshot can be handed to readers without locks.
 /// Folding the events up to an instant gives the state as it was then.
 /// </summary>
-public sealed record ProvisioningState
+public sealed partial record ProvisioningState
 {
     public static readonly ProvisioningState Empty = new();
 
@@ -83,7 +83,7 @@ public sealed record ProvisioningState
             RoutingSettingsSet x => this with { Settings = x.Settings },
             _ => this,
         };
-        return next with { AsOf = e.At };
+        return next.ApplyLimits(e) with { AsOf = e.At };
     }
 
     public ProvisioningState ApplyAll(IEnumerable<IProvisioningEvent> events) => events.Aggregate(this, (s, e) => s.Apply(e));

@@ -95,6 +95,7 @@ public static partial class ProvisioningValidator
             CheckGatewayOptions(errors, gf, gw);
         }
         ValidateRouting(errors, document, gatewayIds);
+        ValidateLimits(errors, document);
         return errors;
     }
 

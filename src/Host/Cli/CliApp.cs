@@ -17,6 +17,12 @@ public static class CliApp
             config.AddCommand<CdrsCommand>("cdrs").WithDescription("List call detail records");
             config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
             config.AddCommand<CallsCommand>("calls").WithDescription("Active calls per PBX");
+            config.AddBranch<CommonSettings>("limits", limits =>
+            {
+                limits.SetDescription("Live calls, kbit/s and calls per second against the limits (--watch); usage history");
+                limits.SetDefaultCommand<LimitsCommand>();
+                limits.AddCommand<LimitsHistoryCommand>("history").WithDescription("Peak calls and kbit/s per minute of a PBX, from the CDRs");
+            });
             config.AddCommand<RouteCommand>("route").WithDescription("How a number would route from a PBX, now or --at an instant (dry run)");
             BillingCommands.Register(config);
         });

@@ -30,6 +30,9 @@ public sealed class ServeSettings : CommonSettings
     [Description("Where the HTTP API listens (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
     public string? Http { get; init; }
 
+    [CommandOption("--max-call-duration <DURATION>")]
+    [Description("Longest a call may last after it is answered, e.g. 4h, 90m, 3600s (default: 4h)")]
+    public string? MaxCallDuration { get; init; }
     [CommandOption("--dns <SERVER>")]
     [Description("DNS server for ENUM, ip or ip:port (default: $CALLCONTROL_DNS, else the system resolver)")]
     public string? Dns { get; init; }
@@ -43,6 +46,8 @@ public sealed class ServeSettings : CommonSettings
         var address = SipAddress ?? Environment.GetEnvironmentVariable("CALLCONTROL_SIP_ADDRESS");
         if (address is not null && !IPAddress.TryParse(address, out _))
             return Spectre.Console.ValidationResult.Error($"--sip-address: '{address}' is not an IP address");
+        if (MaxCallDuration is not null && Limits.DurationText.Parse(MaxCallDuration) is null)
+            return Spectre.Console.ValidationResult.Error($"--max-call-duration: '{MaxCallDuration}' is not a duration such as 4h, 90m or 3600s");
         if (Dns is not null && !IPEndPoint.TryParse(Dns, out _))
             return Spectre.Console.ValidationResult.Error($"--dns: '{Dns}' is not an IP address or ip:port");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
@@ -70,6 +75,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             TlsCertificatePath = settings.TlsCert ?? env("CALLCONTROL_TLS_CERT"),
             TlsKeyPath = settings.TlsKey ?? env("CALLCONTROL_TLS_KEY"),
             Demo = settings.Demo,
+            MaxCallDuration = settings.MaxCallDuration is { } max ? Limits.DurationText.Parse(max)!.Value : TimeSpan.FromHours(4),
             Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
         };
         await using var app = ControllerHost.Build(controller);

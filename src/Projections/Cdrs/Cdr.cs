@@ -1,3 +1,4 @@
+using CallControl.Calls;
 using NodaTime;
 
 namespace CallControl.Projections.Cdrs;
@@ -33,6 +34,16 @@ public sealed record Cdr
     public string? Reason { get; init; }
     public string? EndedBy { get; init; }
     public int FailedAttempts { get; init; }
+    /// <summary>kbit/s the call holds on its links now (null: not admitted by the live limits).</summary>
+    public int? Kbps { get; init; }
+    /// <summary>The most the call ever held, for usage history.</summary>
+    public int? PeakKbps { get; init; }
+    public string? Codec { get; init; }
+    /// <summary>The links as limits count them (set with <see cref="Kbps"/>).</summary>
+    public LinkRef? LimitSource { get; init; }
+    public LinkRef? LimitTarget { get; init; }
+    /// <summary>The limit that refused the call (or that an emergency call went past), e.g. <c>pbx:acme-hq Calls limit 10</c>.</summary>
+    public string? LimitHit { get; init; }
 
     /// <summary>True while the dialog holds resources: routed or answered and not ended.</summary>
     public bool IsActive => EndedAt is null;

@@ -56,4 +56,20 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
     {
         Disposition = CdrDispositions.Answered, EndedAt = e.At, Duration = e.Duration, EndedBy = e.EndedBy, Reason = e.Reason,
     };
+
+    public static Cdr Apply(BandwidthReserved e, Cdr cdr) => cdr with
+    {
+        Kbps = e.Kbps, PeakKbps = e.Kbps, Codec = e.Codecs.Count > 0 ? e.Codecs[0] : null,
+        LimitSource = e.Source, LimitTarget = e.Target, IsEmergency = cdr.IsEmergency || e.IsEmergency,
+    };
+
+    public static Cdr Apply(BandwidthChanged e, Cdr cdr) => cdr with
+    {
+        Kbps = e.ToKbps, PeakKbps = Math.Max(cdr.PeakKbps ?? 0, e.ToKbps), Codec = e.ToCodec ?? cdr.Codec,
+    };
+
+    public static Cdr Apply(CallLimitHit e, Cdr cdr) => cdr with
+    {
+        LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use{(e.Bypassed ? " (bypassed: emergency)" : "")}",
+    };
 }

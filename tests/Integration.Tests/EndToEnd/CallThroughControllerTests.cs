@@ -49,7 +49,7 @@ public sealed class CallThroughControllerTests(ControllerFixture controller) : I
         cdr.Duration.ShouldBeGreaterThan(NodaTime.Duration.Zero);
 
         var events = await new CallQueries(controller.Store).ReplayAsync(cdr.CallId);
-        events.Select(e => e.Type).ShouldBe(["call_received", "call_routed", "call_answered", "call_ended"]);
+        events.Select(e => e.Type).ShouldBe(["call_received", "call_routed", "bandwidth_reserved", "call_answered", "call_ended"]);
     }
 
     [Fact]

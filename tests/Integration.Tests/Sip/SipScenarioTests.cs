@@ -62,7 +62,7 @@ public sealed class SipScenarioTests(SipControllerFixture controller) : IClassFi
         var cdr = await CdrOfOnlyCallFromAsync(UdpSource(port), CdrDispositions.Answered);
         cdr.EndedBy.ShouldBe("caller");
         var events = await new CallQueries(controller.Store).ReplayAsync(cdr.CallId);
-        events.Select(e => e.Type).ShouldBe(["call_received", "call_routed", "call_answered", "call_ended"]);
+        events.Select(e => e.Type).ShouldBe(["call_received", "call_routed", "bandwidth_reserved", "call_answered", "call_ended"]);
     }
 
     [Fact]

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using CallControl.Calls;
+using CallControl.Host.Calls;
+using CallControl.Limits;
+using CallControl.Routing;
+using NodaTime;
+
+namespace CallControl.Host.Limits;
+
+/// <summary>
+/// Admits a routed call against the live limits of both its links (source PBX and tenant or gateway, target
+/// PBX and tenant or gateway) with the offer's worst-case bandwidth, settles the reservation when the answer
+/// and any re-INVITE negotiate a codec, and releases it when the call ends. All in memory (DESIGN.md rule 3);
+/// every reservation, change and refusal is an event on the call stream (rule 5).
+/// </summary>
+public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) : ICallGuard
+{
+    private readonly BandwidthEstimator _estimator = BandwidthEstimator.Default;
+    private readonly ConcurrentDictionary<string, CallMedia> _media = new(StringComparer.Ordinal);
+    private readonly Duration _maxDuration = Duration.FromTimeSpan(settings.MaxCallDuration);
+
+    public string Name => "limits";
+
+    public GuardDecision Admit(NewCall call)
+    {
+        var registry = limits.Current();
+        var (source, target) = Links(call.Route);
+        var offer = _estimator.EstimateOffer(call.Invite.Body.Span);
+        var emergency = call.IsEmergency || call.Route.IsEmergency;
+        var decision = registry.TryAdmit(call.CallKey, new AdmissionRequest(source, target, offer.TotalKbps, emergency), call.Now);
+        switch (decision)
+        {
+            case Refused refused:
+            {
+                var hit = refused.Hit;
+                var answer = refused.Answer;
+                return new GuardRefuses(answer.StatusCode, RefusalReason(hit), answer.RetryAfter?.ToTimeSpan())
+                {
+                    Events = [new(call.CallKey, LimitHitEvent(call.CallKey, hit, bypassed: false, answer.StatusCode, call.Now))],
+                };
+            }
+            case Admitted { AlreadyOpen: true }:
+                return new GuardAdmits(_maxDuration);
+            case Admitted admitted:
+            {
+                _media[call.CallKey] = new CallMedia(call.Invite.Body.ToArray(), offer);
+                var events = new List<StreamEvent>(2)
+                {
+                    new(call.CallKey, new BandwidthReserved(call.CallKey, offer.TotalKbps, Codecs(offer), Basis(offer.Source),
+                        LinkRef.From(source), LinkRef.From(target), emergency, call.Now)),
+                };
+                if (admitted.BypassedLimit is { } bypassed)
+                    events.Add(new(call.CallKey, LimitHitEvent(call.CallKey, bypassed, bypassed: true, statusCode: null, call.Now)));
+                return new GuardAdmits(_maxDuration) { Events = events };
+            }
+            default:
+                throw new InvalidOperationException($"Unknown admission decision {decision.GetType().Name}");
+        }
+    }
+
+    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now)
+    {
+        if (!_media.TryGetValue(callKey, out var media)) return [];
+        lock (media)
+        {
+            // No SDP in the INVITE: the offer is in the 2xx and the answer in the ACK, which the guard does not
+            // see; the reservation stays at the unknown-codec default.
+            if (media.Offer.Length == 0 || answerBody.IsEmpty) return [];
+            var settled = _estimator.Settle(media.Offer, answerBody.Span);
+            return Settle(callKey, media, settled, BandwidthChanged.AnswerSettled, now);
+        }
+    }
+
+    public IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now)
+    {
+        if (!_media.TryGetValue(callKey, out var media)) return [];
+        // A re-INVITE without an offer (offer in the 2xx, answer in the ACK) changes nothing we can see.
+        if (offer.IsEmpty || answer.IsEmpty) return [];
+        lock (media)
+        {
+            var settled = _estimator.Settle(offer.Span, answer.Span);
+            return Settle(callKey, media, settled, BandwidthChanged.Reinvite, now);
+        }
+    }
+
+    public IReadOnlyList<StreamEvent> Release(string callKey, Duration talk, Instant now)
+    {
+        // Idempotent on both: a second release finds nothing.
+        limits.Registry.Release(callKey);
+        _media.TryRemove(callKey, out _);
+        return [];
+    }
+
+    private IReadOnlyList<StreamEvent> Settle(string callKey, CallMedia media, MediaBandwidth settled, string reason, Instant now)
+    {
+        var change = settled.ChangeFrom(media.Current);
+        media.Current = settled;
+        if (!limits.Registry.Settle(callKey, settled.TotalKbps).Found || change is null) return [];
+        return [new(callKey, new BandwidthChanged(callKey, change.PreviousKbps, change.NewKbps, change.PreviousCodec, change.NewCodec, reason, now))];
+    }
+
+    /// <summary>The call's two links as limits count them. Voicemail and ENUM targets are outside our links.</summary>
+    internal static (CallLink Source, CallLink Target) Links(RoutingResult route)
+    {
+        var source = route.Source switch
+        {
+            PbxSource p => CallLink.Pbx(p.Pbx.PbxId, p.Pbx.TenantId),
+            GatewaySource g => CallLink.Gateway(g.Gateway.GatewayId),
+            _ => CallLink.Unlimited,
+        };
+        var target = route switch
+        {
+            RoutedToPbx p => CallLink.Pbx(p.Pbx.PbxId, p.Pbx.TenantId),
+            RoutedToGateways { Targets.Count: > 0 } g => CallLink.Gateway(g.Targets[0].GatewayId),
+            _ => CallLink.Unlimited,
+        };
+        return (source, target);
+    }
+
+    /// <summary>The reason phrase and CallRejected reason: the limit, its value and the usage at that moment.</summary>
+    internal static string RefusalReason(LimitHit hit)
+    {
+        var (what, unit) = hit.Limit switch
+        {
+            LimitKind.Calls => ("concurrent calls", "calls"),
+            LimitKind.Bandwidth => ("bandwidth", "kbit/s"),
+            LimitKind.CallsPerSecond => ("calls per second", "new calls in the last second"),
+            _ => ("channels", "channels"),
+        };
+        var side = hit.Side == LinkSide.Source ? "caller" : "callee";
+        return $"Limit reached: {hit.Scope} ({side}) {what} limit {hit.LimitValue}, {hit.CurrentValue} {unit} in use, this call needs {hit.Requested}";
+    }
+
+    private static CallLimitHit LimitHitEvent(string callKey, LimitHit hit, bool bypassed, int? statusCode, Instant now) =>
+        new(callKey, hit.Scope.ToString(), hit.Side == LinkSide.Source ? "source" : "target", LimitName(hit.Limit),
+            hit.LimitValue, hit.CurrentValue, hit.Requested, bypassed, statusCode, now);
+
+    internal static string LimitName(LimitKind kind) => kind switch
+    {
+        LimitKind.Calls => "calls",
+        LimitKind.Bandwidth => "kbps",
+        LimitKind.CallsPerSecond => "calls-per-second",
+        _ => "channels",
+    };
+
+    private static IReadOnlyList<string> Codecs(MediaBandwidth bandwidth) =>
+        bandwidth.Streams.Where(s => s.Kbps > 0).Select(s => s.Codec ?? s.Media).ToArray();
+
+    private static string Basis(BandwidthSource source) => source switch
+    {
+        BandwidthSource.NoSdp => "no-sdp",
+        BandwidthSource.UnparsableSdp => "unparsable-sdp",
+        BandwidthSource.Answer => "answer",
+        _ => "offer",
+    };
+
+    /// <summary>The offer a call was admitted with and what it holds now; changed under its own lock.</summary>
+    private sealed class CallMedia(byte[] offer, MediaBandwidth current)
+    {
+        public byte[] Offer { get; } = offer;
+        public MediaBandwidth Current { get; set; } = current;
+    }
+}

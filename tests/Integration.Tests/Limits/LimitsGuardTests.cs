@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+using CallControl.Calls;
+using CallControl.Host;
+using CallControl.Host.Calls;
+using CallControl.Host.Limits;
+using CallControl.Host.Provisioning;
+using CallControl.Limits;
+using CallControl.Provisioning;
+using CallControl.Routing;
+using CallControl.Sip.Proxy;
+using NodaTime;
+using Shouldly;
+
+namespace CallControl.Tests.Limits;
+
+/// <summary>The guard alone, in memory: what it reserves, settles and releases, and the events it returns.</summary>
+public sealed class LimitsGuardTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 11, 26, 14, 0);
+    private static readonly IPAddress Acme = IPAddress.Parse("127.0.0.11");
+
+    private static string Sdp(string payloads, params string[] rtpmaps) =>
+        "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+        $"m=audio 4000 RTP/AVP {payloads}\r\n" + string.Concat(rtpmaps.Select(r => $"a=rtpmap:{r}\r\n"));
+
+    private static readonly string PcmuOrG729 = Sdp("0 18", "0 PCMU/8000", "18 G729/8000");
+    private static readonly string G729 = Sdp("18", "18 G729/8000");
+    private static readonly string Pcmu = Sdp("0", "0 PCMU/8000");
+
+    private sealed class World
+    {
+        public RoutingSnapshot Snapshot;
+        public readonly LiveLimits Limits;
+        public readonly LimitsGuard Guard;
+
+        public World(Func<ProvisioningDocument, ProvisioningDocument>? change = null)
+        {
+            Snapshot = SnapshotOf(change);
+            Limits = new LiveLimits(() => Snapshot);
+            Guard = new LimitsGuard(Limits, new ControllerSettings { MaxCallDuration = TimeSpan.FromHours(2) });
+        }
+
+        public static RoutingSnapshot SnapshotOf(Func<ProvisioningDocument, ProvisioningDocument>? change)
+        {
+            var doc = (change ?? (d => d))(ProvisioningJson.Demo());
+            ProvisioningValidator.Validate(doc).ShouldBeEmpty();
+            return new RoutingSnapshot(ProvisioningState.Empty.ApplyAll(ProvisioningPlanner.Plan(ProvisioningState.Empty, doc, T0).Select(c => c.Event)));
+        }
+
+        public GuardDecision Call(string key, string dialled, string sdp, bool emergency = false, Instant? at = null)
+        {
+            var route = Router.Route(Snapshot, new CallAttempt(Acme, dialled, "100"));
+            var invite = new InviteRequest(new DialogKey(key, "tag"), new SipEndpoint(Acme, 5060, SipTransport.Udp), $"sip:{dialled}@cloud", dialled,
+                "sip:100@127.0.0.11", "100", null, $"sip:{dialled}@cloud", dialled, "application/sdp", Encoding.ASCII.GetBytes(sdp));
+            return Guard.Admit(new NewCall(key, invite, route, emergency, at ?? T0));
+        }
+
+        public ScopeUsage Usage(ScopeId scope) => Limits.Current().Snapshot(T0).Scopes.GetValueOrDefault(scope);
+    }
+
+    [Fact]
+    public void A_call_reserves_the_offer_then_the_answer_then_the_reinvite_and_releases_everything()
+    {
+        var world = new World();
+        var admitted = world.Call("c1", "+31205550200", PcmuOrG729).ShouldBeOfType<GuardAdmits>();
+
+        admitted.MaxDuration.ShouldBe(Duration.FromHours(2));
+        var reserved = admitted.Events.ShouldHaveSingleItem().Event.ShouldBeOfType<BandwidthReserved>();
+        reserved.ShouldSatisfyAllConditions(
+            r => r.Kbps.ShouldBe(80), r => r.Codecs.ShouldBe(["PCMU/8000"]),
+            r => r.Source.ShouldBe(new LinkRef("acme-hq", "acme", null)), r => r.Target.ShouldBe(new LinkRef("globex-main", "globex", null)));
+        world.Usage(ScopeId.Pbx("globex-main")).ReservedKbps.ShouldBe(80);
+
+        var answered = world.Guard.Answered("c1", Encoding.ASCII.GetBytes(G729), T0).ShouldHaveSingleItem().Event.ShouldBeOfType<BandwidthChanged>();
+        answered.ShouldBe(new BandwidthChanged("c1", 80, 24, "PCMU/8000", "G729/8000", BandwidthChanged.AnswerSettled, T0));
+        world.Usage(ScopeId.Tenant("acme")).ReservedKbps.ShouldBe(24);
+
+        var reinvited = world.Guard.Reinvited("c1", Encoding.ASCII.GetBytes(Pcmu), Encoding.ASCII.GetBytes(Pcmu), T0)
+            .ShouldHaveSingleItem().Event.ShouldBeOfType<BandwidthChanged>();
+        reinvited.ShouldBe(new BandwidthChanged("c1", 24, 80, "G729/8000", "PCMU/8000", BandwidthChanged.Reinvite, T0));
+        world.Usage(ScopeId.Pbx("acme-hq")).ReservedKbps.ShouldBe(80);
+        world.Guard.Reinvited("c1", Encoding.ASCII.GetBytes(Pcmu), Encoding.ASCII.GetBytes(Pcmu), T0).ShouldBeEmpty(); // nothing changed
+
+        world.Guard.Release("c1", Duration.FromMinutes(1), T0).ShouldBeEmpty();
+        world.Guard.Release("c1", Duration.FromMinutes(1), T0).ShouldBeEmpty();
+        world.Limits.Current().OpenDialogCount.ShouldBe(0);
+        world.Limits.Current().Snapshot(T0).Scopes.Values.ShouldAllBe(u => u.ActiveCalls == 0 && u.ReservedKbps == 0);
+    }
+
+    [Fact]
+    public void The_callee_over_its_limit_gets_486_and_the_event_names_the_limit_and_the_count()
+    {
+        var world = new World(); // the demo: globex-main at most 2 calls and 200 kbit/s
+        world.Call("c1", "+31205550200", Pcmu).ShouldBeOfType<GuardAdmits>();
+        world.Call("c2", "+31205550201", Pcmu).ShouldBeOfType<GuardAdmits>();
+
+        var refused = world.Call("c3", "+31205550202", Pcmu).ShouldBeOfType<GuardRefuses>();
+
+        refused.StatusCode.ShouldBe(486);
+        refused.RetryAfter.ShouldBeNull();
+        refused.Reason.ShouldBe("Limit reached: pbx:globex-main (callee) concurrent calls limit 2, 2 calls in use, this call needs 1");
+        refused.Events.ShouldHaveSingleItem().Event.ShouldBe(
+            new CallLimitHit("c3", "pbx:globex-main", "target", "calls", 2, 2, 1, Bypassed: false, StatusCode: 486, T0));
+        world.Usage(ScopeId.Pbx("globex-main")).ActiveCalls.ShouldBe(2);
+    }
+
+    [Fact]
+    public void The_caller_over_its_bandwidth_gets_503_with_retry_after()
+    {
+        var world = new World(d => d.WithPbx("acme-hq", p => p with { Limits = new LimitsSpec { MaxKbps = 100 } }));
+        world.Call("c1", "+31205550200", Pcmu).ShouldBeOfType<GuardAdmits>();
+
+        var refused = world.Call("c2", "+31205550201", Pcmu).ShouldBeOfType<GuardRefuses>();
+
+        refused.StatusCode.ShouldBe(503);
+        refused.RetryAfter.ShouldBe(TimeSpan.FromSeconds(5));
+        refused.Events.ShouldHaveSingleItem().Event.ShouldBeOfType<CallLimitHit>()
+            .ShouldSatisfyAllConditions(h => h.Scope.ShouldBe("pbx:acme-hq"), h => h.Limit.ShouldBe("kbps"), h => h.CurrentValue.ShouldBe(80), h => h.Requested.ShouldBe(80));
+    }
+
+    [Fact]
+    public void An_emergency_call_goes_past_the_limit_and_the_bypass_is_recorded()
+    {
+        var world = new World(d => d.WithPbx("acme-hq", p => p with { Limits = new LimitsSpec { MaxCalls = 0 } }));
+
+        var admitted = world.Call("e1", "112", Pcmu, emergency: true).ShouldBeOfType<GuardAdmits>();
+
+        admitted.Events.Select(e => e.Event.GetType()).ShouldBe([typeof(BandwidthReserved), typeof(CallLimitHit)]);
+        admitted.Events[1].Event.ShouldBeOfType<CallLimitHit>().Bypassed.ShouldBeTrue();
+        world.Usage(ScopeId.Pbx("acme-hq")).ActiveCalls.ShouldBe(1);
+    }
+
+    [Fact]
+    public void A_provisioning_change_swaps_the_limits_and_keeps_the_open_calls()
+    {
+        var world = new World();
+        world.Call("c1", "+31205550200", Pcmu).ShouldBeOfType<GuardAdmits>();
+        world.Call("c2", "+31205550201", Pcmu).ShouldBeOfType<GuardAdmits>();
+
+        world.Snapshot = World.SnapshotOf(d => d.WithPbx("globex-main", p => p with { Limits = new LimitsSpec { MaxCalls = 3, MaxKbps = 1000 } }));
+
+        world.Call("c3", "+31205550202", Pcmu).ShouldBeOfType<GuardAdmits>();
+        world.Call("c4", "+31205550203", Pcmu).ShouldBeOfType<GuardRefuses>().Reason.ShouldContain("limit 3, 3 calls in use");
+    }
+}
+
+internal static class DocumentChanges
+{
+    public static ProvisioningDocument WithPbx(this ProvisioningDocument doc, string id, Func<PbxSpec, PbxSpec> change) =>
+        doc with { Tenants = doc.Tenants.Select(t => t with { Pbxs = t.Pbxs.Select(p => p.Id == id ? change(p) : p).ToList() }).ToList() };
+}
