@@ -68,7 +68,7 @@ public static class ControllerHost
         services.AddSingleton<LiveRoutingTable>();
         services.AddSingleton(sp => new LiveLimits(sp.GetRequiredService<LiveRoutingTable>()));
         // Guards run in registration order: limits first (a call refused for limits must not touch credit).
-        services.AddSingleton<ICallGuard, LimitsGuard>();
+        if (settings.EnforceLinkLimits) services.AddSingleton<ICallGuard, LimitsGuard>();
         services.AddSingleton<NetworkHealthService>();
         services.AddSingleton<IEnumResolver, DnsEnumResolver>();
         services.AddSingleton<CallPolicy>();

@@ -28,6 +28,9 @@ public sealed record ControllerSettings
     public bool Demo { get; init; }
     /// <summary>Longest a call may last after it is answered (<c>--max-call-duration</c>): the proxy ends silently dead dialogs.</summary>
     public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
+    /// <summary>Refuse calls over a link's provisioned limits (<c>--no-link-limits</c> turns it off: for load
+    /// benchmarks on the demo, whose globex-main takes 2 calls).</summary>
+    public bool EnforceLinkLimits { get; init; } = true;
     /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
     public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
     /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>

@@ -33,6 +33,10 @@ public sealed class ServeSettings : CommonSettings
     [CommandOption("--max-call-duration <DURATION>")]
     [Description("Longest a call may last after it is answered, e.g. 4h, 90m, 3600s (default: 4h)")]
     public string? MaxCallDuration { get; init; }
+
+    [CommandOption("--no-link-limits")]
+    [Description("Do not refuse calls over the provisioned link limits (load benchmarks on the demo, whose globex-main takes 2 calls)")]
+    public bool NoLinkLimits { get; init; }
     [CommandOption("--dns <SERVER>")]
     [Description("DNS server for ENUM, ip or ip:port (default: $CALLCONTROL_DNS, else the system resolver)")]
     public string? Dns { get; init; }
@@ -75,6 +79,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             TlsCertificatePath = settings.TlsCert ?? env("CALLCONTROL_TLS_CERT"),
             TlsKeyPath = settings.TlsKey ?? env("CALLCONTROL_TLS_KEY"),
             Demo = settings.Demo,
+            EnforceLinkLimits = !settings.NoLinkLimits,
             MaxCallDuration = settings.MaxCallDuration is { } max ? Limits.DurationText.Parse(max)!.Value : TimeSpan.FromHours(4),
             Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
         };
