@@ -53,6 +53,8 @@ public sealed record PbxSpec
     public string? Voicemail { get; init; }
     /// <summary>Limits of this PBX's link (null: unlimited).</summary>
     public LimitsSpec? Limits { get; init; }
+    /// <summary>OPTIONS probing of the PBX (null: not probed); marks it unreachable/reachable as events.</summary>
+    public ProbeSpec? Probe { get; init; }
 }
 
 /// <summary><c>passthrough</c> (default) or <c>main-did</c> with the <see cref="Number"/> to present.</summary>

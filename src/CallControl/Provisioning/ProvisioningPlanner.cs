@@ -133,7 +133,10 @@ public static partial class ProvisioningPlanner
                 pbxs[p.Id] = new PbxState(p.Id, t.Id, p.Addresses.ToArray(), p.Port, p.Transport)
                 {
                     Routing = new PbxRouting(p.Nat, p.Dialplan,
-                        p.CallerId is { } c ? new CallerIdPolicy(c.Mode, c.Number) : CallerIdPolicy.Passthrough, p.Voicemail),
+                        p.CallerId is { } c ? new CallerIdPolicy(c.Mode, c.Number) : CallerIdPolicy.Passthrough, p.Voicemail)
+                    {
+                        Probe = p.Probe is { } pr ? new PbxProbe(pr.IntervalSeconds, pr.FailureThreshold, pr.RecoveryThreshold) : null,
+                    },
                 };
             foreach (var d in t.Dids ?? [])
             {

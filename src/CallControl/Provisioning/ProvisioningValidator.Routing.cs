@@ -82,6 +82,7 @@ public static partial class ProvisioningValidator
                 }
                 if (pbx.Voicemail is { } vm && !SipUri.TryParse(vm, out _))
                     errors.Add(new($"{pf}.voicemail", $"'{Shorten(vm)}' is not a SIP URI with an IP address, such as sip:voicemail@127.0.0.31:5060"));
+                if (pbx.Probe is { } pbxProbe) CheckProbe(errors, $"{pf}.probe", pbxProbe);
             }
 
             var dids = tenant.Dids ?? [];
@@ -210,12 +211,14 @@ public static partial class ProvisioningValidator
         if (gw.Prefix is null || !GatewayPrefixPattern().IsMatch(gw.Prefix))
             errors.Add(new($"{gf}.prefix", $"'{Shorten(gw.Prefix ?? "")}' is not a number prefix (up to 16 digits, '*', '#')"));
         if (gw.RingTimeoutSeconds is < 1 or > 600) errors.Add(new($"{gf}.ringTimeoutSeconds", $"{gw.RingTimeoutSeconds} is not 1-600"));
-        if (gw.Probe is { } probe)
-        {
-            if (probe.IntervalSeconds is < 1 or > 3600) errors.Add(new($"{gf}.probe.intervalSeconds", $"{probe.IntervalSeconds} is not 1-3600"));
-            if (probe.FailureThreshold is < 1 or > 100) errors.Add(new($"{gf}.probe.failureThreshold", $"{probe.FailureThreshold} is not 1-100"));
-            if (probe.RecoveryThreshold is < 1 or > 100) errors.Add(new($"{gf}.probe.recoveryThreshold", $"{probe.RecoveryThreshold} is not 1-100"));
-        }
+        if (gw.Probe is { } probe) CheckProbe(errors, $"{gf}.probe", probe);
+    }
+
+    private static void CheckProbe(List<ProvisioningError> errors, string field, ProbeSpec probe)
+    {
+        if (probe.IntervalSeconds is < 1 or > 3600) errors.Add(new($"{field}.intervalSeconds", $"{probe.IntervalSeconds} is not 1-3600"));
+        if (probe.FailureThreshold is < 1 or > 100) errors.Add(new($"{field}.failureThreshold", $"{probe.FailureThreshold} is not 1-100"));
+        if (probe.RecoveryThreshold is < 1 or > 100) errors.Add(new($"{field}.recoveryThreshold", $"{probe.RecoveryThreshold} is not 1-100"));
     }
 
     private static void CheckWindow(List<ProvisioningError> errors, string wf, TimeWindowSpec w)

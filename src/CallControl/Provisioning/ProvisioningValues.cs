@@ -19,6 +19,9 @@ public sealed record CallerIdPolicy(string Mode, string? Number)
 /// <summary>Routing settings of a PBX beyond its addresses.</summary>
 public sealed record PbxRouting(bool Nat, string? DialplanId, CallerIdPolicy CallerId, string? VoicemailUri)
 {
+    /// <summary>OPTIONS probing of the PBX; null (also in events recorded before it existed): not probed.</summary>
+    public PbxProbe? Probe { get; init; }
+
     public static readonly PbxRouting Default = new(false, null, CallerIdPolicy.Passthrough, null);
 }
 
@@ -63,3 +66,6 @@ public sealed record RoutingSettings(IReadOnlyList<string> BlockedPrefixes, IRea
     public const string DefaultSipDomain = "cloud";
     public static readonly RoutingSettings Default = new([], [], false, "e164.arpa", DefaultSipDomain);
 }
+
+/// <summary>How a PBX is probed: interval and the consecutive failures/successes that change its reachability.</summary>
+public sealed record PbxProbe(int IntervalSeconds, int FailureThreshold, int RecoveryThreshold);

@@ -52,44 +52,65 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
     private void Schedule(CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
-        var gateways = routing.Current.State.Gateways;
-        foreach (var id in _subjects.Keys)
-            if (!gateways.ContainsKey(id)) _subjects.TryRemove(id, out _);
-        foreach (var gw in gateways.Values)
+        var state = routing.Current.State;
+        var wanted = new HashSet<string>();
+        foreach (var gw in state.Gateways.Values)
         {
             if (gw.Transport != "udp" || !IPAddress.TryParse(gw.Address, out var address))
             {
                 if (_notProbed.Add(gw.Id)) logger.LogInformation("Gateway {Gateway} ({Transport}) is not probed: only UDP gateways are", gw.Id, gw.Transport);
                 continue;
             }
-            var interval = Duration.FromSeconds(gw.Options.ProbeIntervalSeconds);
-            // After a restart a gateway starts as the health events left it.
-            var subject = _subjects.GetOrAdd(gw.Id, id => new Subject(
-                ProbeTrackerState.Initial(ProbeSubjectKind.Gateway, id) with { IsUp = !health.Current.DownGateways.ContainsKey(id) }, now + interval));
-            lock (subject)
-            {
-                if (subject.InFlight || now < subject.Due) continue;
-                subject.InFlight = true;
-                subject.Due = now + interval;
-            }
-            _ = ProbeAsync(gw, address, subject, ct);
+            wanted.Add(GatewayKey(gw.Id));
+            Consider(ProbeSubjectKind.Gateway, gw.Id, new IPEndPoint(address, gw.Port),
+                Duration.FromSeconds(gw.Options.ProbeIntervalSeconds), ProbeThresholds.From(gw.Options),
+                !health.Current.DownGateways.ContainsKey(gw.Id), now, ct);
         }
+        // PBXs are probed only when their provisioning asks for it (a plain SIP UA may not answer OPTIONS).
+        foreach (var pbx in state.Pbxs.Values)
+        {
+            if (pbx.Routing.Probe is not { } probe || pbx.Transport != "udp" || pbx.Addresses.Count == 0
+                || !IPAddress.TryParse(pbx.Addresses[0], out var address)) continue;
+            wanted.Add(PbxKey(pbx.Id));
+            Consider(ProbeSubjectKind.Pbx, pbx.Id, new IPEndPoint(address, pbx.Port), Duration.FromSeconds(probe.IntervalSeconds),
+                new ProbeThresholds(probe.FailureThreshold, probe.RecoveryThreshold), !health.Current.UnreachablePbxs.ContainsKey(pbx.Id), now, ct);
+        }
+        foreach (var key in _subjects.Keys)
+            if (!wanted.Contains(key)) _subjects.TryRemove(key, out _);
     }
 
-    private async Task ProbeAsync(GatewayState gw, IPAddress address, Subject subject, CancellationToken ct)
+    private static string GatewayKey(string id) => $"gateway:{id}";
+    private static string PbxKey(string id) => $"pbx:{id}";
+
+    private void Consider(ProbeSubjectKind kind, string id, IPEndPoint target, Duration interval, ProbeThresholds thresholds, bool isUp,
+        Instant now, CancellationToken ct)
+    {
+        // After a restart a subject starts as the health events left it.
+        var subject = _subjects.GetOrAdd(kind == ProbeSubjectKind.Gateway ? GatewayKey(id) : PbxKey(id),
+            _ => new Subject(ProbeTrackerState.Initial(kind, id) with { IsUp = isUp }, now + interval));
+        lock (subject)
+        {
+            if (subject.InFlight || now < subject.Due) return;
+            subject.InFlight = true;
+            subject.Due = now + interval;
+        }
+        _ = ProbeAsync(kind, id, target, thresholds, subject, ct);
+    }
+
+    private async Task ProbeAsync(ProbeSubjectKind kind, string id, IPEndPoint target, ProbeThresholds thresholds, Subject subject, CancellationToken ct)
     {
         try
         {
-            var result = await SendOptionsAsync(settings.SipAddress, new IPEndPoint(address, gw.Port), settings.ProbeTimeout, ct);
+            var result = await SendOptionsAsync(settings.SipAddress, target, settings.ProbeTimeout, ct);
             ProbeStep step;
             lock (subject)
             {
-                step = GatewayProbeTracker.Next(subject.State, result, ProbeThresholds.From(gw.Options), clock.GetCurrentInstant());
+                step = GatewayProbeTracker.Next(subject.State, result, thresholds, clock.GetCurrentInstant());
                 subject.State = step.State;
             }
             foreach (var e in step.Events)
             {
-                logger.LogWarning("Gateway {Gateway}: {Event} ({Probe})", gw.Id, e.GetType().Name, result);
+                logger.LogWarning("{Kind} {Id}: {Event} ({Probe})", kind, id, e.GetType().Name, result);
                 await health.RecordAsync(e, ct);
             }
         }
@@ -99,7 +120,7 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Probe of gateway {Gateway} failed unexpectedly", gw.Id);
+            logger.LogError(ex, "Probe of {Kind} {Id} failed unexpectedly", kind, id);
         }
         finally
         {
@@ -107,7 +128,6 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
         }
     }
 
-    /// <summary>Sends one OPTIONS (retransmitted every 500 ms, as Timer E would) and waits for its final response.</summary>
     public static async Task<ProbeResult> SendOptionsAsync(IPAddress localAddress, IPEndPoint target, TimeSpan timeout, CancellationToken ct)
     {
         using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
