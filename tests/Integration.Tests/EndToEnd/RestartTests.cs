@@ -50,6 +50,11 @@ public sealed class RestartTests
             return await s.Query<Cdr>().Where(c => c.Source == source && c.AnsweredAt != null).AnyAsync();
         }, answered => answered);
 
+        // ... and the caller has its 200: the 4th message the proxy got is the caller's ACK (INVITE, 180, 200,
+        // ACK; a retransmitted 200 would only come 500 ms after the first, which is relayed once it is durable).
+        var sip = first.Services.GetRequiredService<SipService>().Server;
+        await Eventually.Until(() => Task.FromResult(sip.Counters[CallControl.Sip.Proxy.SipCounter.MessagesReceived]), n => n >= 4);
+
         // The first controller goes away with the call up (its proxy state is lost).
         await first.StopAsync();
         await first.DisposeAsync();
