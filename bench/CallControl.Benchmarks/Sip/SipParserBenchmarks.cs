@@ -1,3 +1,4 @@
+using CallControl.Samples;
 using BenchmarkDotNet.Attributes;
 using CallControl.Sip.Message;
 

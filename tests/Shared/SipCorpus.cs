@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace CallControl.Benchmarks.Sip;
+namespace CallControl.Samples;
 
-/// <summary>Everyday traffic (same texts as the conformance tests' TypicalMessages): an INVITE as Asterisk
-/// (chan_pjsip) sends it, the 200 OK with SDP, an in-dialog BYE.</summary>
+/// <summary>Everyday traffic: an INVITE as Asterisk (chan_pjsip) sends it, the 200 OK with SDP, an in-dialog BYE.
+/// One copy, compiled into the SIP tests and the benchmarks (linked from both project files).</summary>
 internal static class SipCorpus
 {
     public const string AsteriskInviteSdp =
