@@ -1,3 +1,4 @@
+using CallControl.Tests.TestSupport;
 using System.Net;
 using CallControl.Calls;
 using CallControl.Host.Calls;
@@ -152,7 +153,8 @@ public sealed class SipScenarioTests(SipControllerFixture controller) : IClassFi
     {
         var tls = controller.SipTlsEndpoint.ShouldNotBeNull();
         await using var callee = await Sipp.StartServerAsync("uas-answer.xml", ControllerFixture.GlobexAddress, controller.GlobexPort);
-        await using var caller = await TlsSipClient.ConnectAsync(ControllerFixture.AcmeAddress, tls);
+        await using var caller = await TlsTestClient.ConnectAsync(ControllerFixture.AcmeAddress.ToString(),
+            new CallControl.Sip.Proxy.SipEndpoint(tls.Address, tls.Port, CallControl.Sip.Proxy.SipTransport.Tls));
         var callId = $"tls-{Guid.NewGuid():N}@test";
         var target = $"sip:{GlobexDid}@{tls.Address}:{tls.Port}";
         var from = $"\"Alice\" <sip:100@{caller.HostPort}>;tag=tls-caller";
@@ -176,7 +178,7 @@ public sealed class SipScenarioTests(SipControllerFixture controller) : IClassFi
         await caller.ExpectAsync(m => m.StatusCode == 200 && m.CSeq.Method == CallControl.Sip.Message.SipMethod.Bye, "200 for BYE", TimeSpan.FromSeconds(10));
         var calleeResult = await callee.WaitAsync();
         calleeResult.AllCallsSucceeded.ShouldBeTrue(calleeResult.ToString());
-        var cdr = await CdrOfOnlyCallFromAsync($"tls:{ControllerFixture.AcmeAddress}:{caller.Port}", CdrDispositions.Answered);
+        var cdr = await CdrOfOnlyCallFromAsync($"tls:{ControllerFixture.AcmeAddress}:{caller.EndPoint.Port}", CdrDispositions.Answered);
         cdr.EndedBy.ShouldBe("caller");
     }
 }
