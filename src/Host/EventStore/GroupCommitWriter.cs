@@ -17,35 +17,60 @@ public enum AppendKind
 }
 
 /// <summary>
-/// Group commit (DESIGN.md rule 2): every append pending across all calls goes into one transaction,
-/// then all their callers are released. One writer loop, so the batch grows with the load: commit
-/// latency is paid once per batch, not once per SIP message.
+/// Group commit (DESIGN.md rule 2): every append pending goes into one transaction, then all its
+/// callers are released, so commit latency is paid once per batch, not once per SIP message.
+/// <para>
+/// Several commits are in flight at once (<c>lanes</c>, default 4): with one, a call that arrives while
+/// a commit is waiting for its fsync waits for that commit and then its own, so INVITE → 200 paid up to
+/// four commit latencies. Each stream belongs to one lane (by its key's hash), and a lane commits one
+/// batch at a time, so the events of a stream are still written in the order they were appended; only
+/// events of different streams may commit out of sequence order (the followers that read by sequence
+/// tolerate that, see BillingLog).
+/// </para>
 /// </summary>
 public sealed class GroupCommitWriter : IAsyncDisposable
 {
+    public const int DefaultLanes = 4;
+
     private sealed record PendingAppend(string StreamKey, object[] Events, AppendKind Kind, TaskCompletionSource<bool> Done);
+
+    private sealed class Lane
+    {
+        public readonly Channel<PendingAppend> Channel = System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+        public readonly List<PendingAppend> Retry = new();
+        public Task Loop = Task.CompletedTask;
+    }
 
     private readonly IDocumentStore _store;
     private readonly ILogger _logger;
     private readonly int _maxBatch;
-    private readonly Channel<PendingAppend> _channel = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<PendingAppend> _retry = new();
-    private readonly Task _loop;
+    private readonly Lane[] _lanes;
     private long _batches, _events, _failures;
 
-    public GroupCommitWriter(IDocumentStore store, ILogger<GroupCommitWriter> logger, int maxBatch = 2000)
+    public GroupCommitWriter(IDocumentStore store, ILogger<GroupCommitWriter> logger) : this(store, logger, 2000, DefaultLanes) { }
+
+    public GroupCommitWriter(IDocumentStore store, ILogger<GroupCommitWriter> logger, int maxBatch, int lanes = DefaultLanes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         _store = store;
         _logger = logger;
         _maxBatch = maxBatch;
-        _loop = Task.Run(RunAsync);
+        _lanes = new Lane[lanes];
+        for (var i = 0; i < lanes; i++)
+        {
+            var lane = _lanes[i] = new Lane();
+            lane.Loop = Task.Run(() => RunAsync(lane));
+        }
     }
 
     public long Batches => Interlocked.Read(ref _batches);
     public long EventsWritten => Interlocked.Read(ref _events);
     public long Failures => Interlocked.Read(ref _failures);
+    /// <summary>Commits that may be in flight at once.</summary>
+    public int Lanes => _lanes.Length;
     /// <summary>In-progress events kept while the store is unreachable.</summary>
-    public int Buffered { get { lock (_retry) return _retry.Count; } }
+    public int Buffered => _lanes.Sum(l => { lock (l.Retry) return l.Retry.Count; });
 
     /// <summary>Appends events to a stream; completes when they are committed (true), or for
     /// <see cref="AppendKind.InProgress"/> when the store is down, when they are buffered (false).
@@ -53,24 +78,26 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     public Task<bool> AppendAsync(string streamKey, AppendKind kind, params object[] events)
     {
         var pending = new PendingAppend(streamKey, events, kind, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_channel.Writer.TryWrite(pending))
+        var lane = _lanes[(uint)StringComparer.Ordinal.GetHashCode(streamKey) % (uint)_lanes.Length];
+        if (!lane.Channel.Writer.TryWrite(pending))
             pending.Done.SetException(new EventStoreUnavailableException("the event writer is stopped", new ObjectDisposedException(nameof(GroupCommitWriter))));
         return pending.Done.Task;
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(Lane lane)
     {
         var batch = new List<PendingAppend>();
         var backoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             bool retrying;
-            lock (_retry) retrying = _retry.Count > 0;
-            if (!retrying && !await _channel.Reader.WaitToReadAsync().ConfigureAwait(false)) break;
+            lock (lane.Retry) retrying = lane.Retry.Count > 0;
+            if (!retrying && !await lane.Channel.Reader.WaitToReadAsync().ConfigureAwait(false)) break;
 
             batch.Clear();
-            lock (_retry) { batch.AddRange(_retry); _retry.Clear(); }
-            while (batch.Count < _maxBatch && _channel.Reader.TryRead(out var item)) batch.Add(item);
+            // Buffered appends go first: a stream's events keep their order.
+            lock (lane.Retry) { batch.AddRange(lane.Retry); lane.Retry.Clear(); }
+            while (batch.Count < _maxBatch && lane.Channel.Reader.TryRead(out var item)) batch.Add(item);
             if (batch.Count == 0) continue;
 
             try
@@ -93,7 +120,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
                         item.Done.TrySetException(new EventStoreUnavailableException("the event store is unavailable", ex));
                     else
                     {
-                        lock (_retry) _retry.Add(item);
+                        lock (lane.Retry) lane.Retry.Add(item);
                         item.Done.TrySetResult(false);
                     }
                 }
@@ -106,9 +133,10 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     /// <summary>Stops taking appends and writes what is pending (retrying a short while if the store is down).</summary>
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
-        var finished = await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
-        if (finished != _loop)
+        foreach (var lane in _lanes) lane.Channel.Writer.TryComplete();
+        var all = Task.WhenAll(_lanes.Select(l => l.Loop));
+        var finished = await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        if (finished != all)
             _logger.LogError("Event writer stopped with {Count} appends not written", Buffered);
     }
 }

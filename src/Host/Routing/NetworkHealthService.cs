@@ -20,7 +20,13 @@ public sealed class NetworkHealthService(IDocumentStore store, GroupCommitWriter
     private volatile NetworkHealth _current = NetworkHealth.AllUp;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private long _sequence;
+    private long _sequence, _floor;
+    private readonly HashSet<long> _applied = new();
+
+    /// <summary>The event writer commits several batches at once (one lane per stream), so an event may commit
+    /// after one with a higher sequence was read. Each refresh reads again this far below the highest sequence seen
+    /// and skips what it already applied (as LiveBilling does); within one subject the order is kept by its lane.</summary>
+    public const long Lookback = 2000;
 
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -50,11 +56,17 @@ public sealed class NetworkHealthService(IDocumentStore store, GroupCommitWriter
         await _refresh.WaitAsync(ct);
         try
         {
-            var events = await ReadAsync(store, _sequence, ct);
+            var events = (await ReadAsync(store, _floor, ct)).Where(e => _applied.Add(e.Sequence)).ToList();
             if (events.Count == 0) return;
             // Re-applying an event already applied in memory is harmless: marks set and clear by subject.
             lock (_gate) _current = _current.ApplyAll(events.Select(e => e.Event));
-            _sequence = events[^1].Sequence;
+            _sequence = Math.Max(_sequence, events.Max(e => e.Sequence));
+            var floor = Math.Max(_floor, _sequence - Lookback);
+            if (floor > _floor)
+            {
+                _floor = floor;
+                _applied.RemoveWhere(s => s <= floor);
+            }
             logger.LogInformation("Network health now at event {Sequence}: {Down} gateway(s) down, {Unreachable} PBX(s) unreachable",
                 _sequence, _current.DownGateways.Count, _current.UnreachablePbxs.Count);
         }

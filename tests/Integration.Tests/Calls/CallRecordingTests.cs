@@ -85,6 +85,30 @@ public sealed class CallRecordingTests(StoreFixture fixture) : IClassFixture<Sto
     }
 
     [Fact]
+    public async Task Appends_to_one_stream_keep_their_order_while_several_commits_are_in_flight()
+    {
+        var store = await fixture.NewStoreAsync("calls");
+        const int streams = 16, perStream = 40;
+        await using (var writer = new GroupCommitWriter(store, NullLogger<GroupCommitWriter>.Instance))
+        {
+            writer.Lanes.ShouldBeGreaterThan(1);
+            // Not awaited one by one: every append is queued at once, across all lanes.
+            var appends = new List<Task<bool>>();
+            for (var n = 0; n < perStream; n++)
+                for (var s = 0; s < streams; s++)
+                    appends.Add(writer.AppendAsync($"order-{s}", AppendKind.InProgress, new CallLimitHit($"order-{s}", $"pbx:p{s}", "caller", "calls", 10, 10, n, false, 503, T0)));
+            (await Task.WhenAll(appends)).ShouldAllBe(ok => ok);
+        }
+
+        await using var session = store.QuerySession();
+        for (var s = 0; s < streams; s++)
+        {
+            var events = await session.Events.FetchStreamAsync($"order-{s}");
+            events.Select(e => ((CallLimitHit)e.Data).Requested).ShouldBe(Enumerable.Range(0, perStream).Select(n => (long)n));
+        }
+    }
+
+    [Fact]
     public async Task A_new_call_is_refused_when_the_store_is_unreachable()
     {
         var unreachable = Marten.DocumentStore.For(o => CallControl.Projections.EventStoreConfiguration.Configure(o,
