@@ -53,6 +53,9 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>Calls (Call-IDs) with live transaction or dialog state.</summary>
     public int ActiveCallCount => _core?.ActiveCallCount ?? 0;
 
+    /// <summary>Call-ID aliases of topology-hidden callee legs still indexed (0 once every such call is over).</summary>
+    public int CallIdAliasCount => _core?.CallIdAliasCount ?? 0;
+
     /// <summary>Open TCP connections (accepted and outgoing).</summary>
     public int TcpConnectionCount => _hub.Tcp?.ConnectionCount ?? 0;
 

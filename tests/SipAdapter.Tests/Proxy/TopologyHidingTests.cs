@@ -50,7 +50,7 @@ public class TopologyHidingTests
         atCarrier.From.Tag.ShouldBe("caller-tag");
         atCarrier.From.Uri!.User.ShouldBe("alice");
         atCarrier.From.Uri.Host.ShouldBe("127.0.0.1");
-        atCarrier.CallId.ShouldBe(bed.CallId);
+        atCarrier.CallId.ShouldNotBe(bed.CallId); // the Call-ID alias (CallIdAliasTests)
 
         // Responses get the caller's Via stack and the caller side's Record-Route back.
         await bed.Callee.RespondAsync(atCarrier, 180, "Ringing", bed.Proxy);
@@ -76,7 +76,7 @@ public class TopologyHidingTests
 
         // The carrier's re-INVITE goes to the proxy's Contact and is mapped back to the caller through its route set.
         var reinvite = SipText.InDialog("INVITE", bed.Callee, atCarrier.Contacts[0].UriText, atCarrier.GetValues(SipHeaderId.RecordRoute),
-            atCarrier.GetFirst(SipHeaderId.To) + ";tag=callee-tag", atCarrier.GetFirst(SipHeaderId.From)!, bed.CallId, 1, bed.Callee.NewBranch());
+            atCarrier.GetFirst(SipHeaderId.To) + ";tag=callee-tag", atCarrier.GetFirst(SipHeaderId.From)!, atCarrier.CallId, 1, bed.Callee.NewBranch());
         await bed.Callee.SendAsync(reinvite, bed.Proxy);
         var atCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Invite);
         atCaller.RequestUri.ShouldBe($"sip:alice@{bed.Caller.HostPort}");
@@ -142,7 +142,11 @@ public class TopologyHidingTests
         toCarrier.CSeq.Number.ShouldBe(3u);
         toCarrier.From.Uri!.User.ShouldBe("+31205550100");
         toCarrier.To.Tag.ShouldBe("callee-tag");
+        toCarrier.CallId.ShouldBe(first.CallId);
+        second.CallId.ShouldBe(first.CallId);
+        first.CallId.ShouldNotBe(bed.CallId);
         var toCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        toCaller.CallId.ShouldBe(bed.CallId);
         toCaller.GetFirst(SipHeaderId.To).ShouldBe("\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag");
         (await bed.Policy.WaitForAsync("Ended")).Reason.ShouldBe("maximum duration reached");
     }
