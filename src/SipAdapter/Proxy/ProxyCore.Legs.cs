@@ -102,6 +102,16 @@ internal sealed partial class ProxyCore
             b.RemoveFirstValue(SipHeaderId.Via);
         }
 
+        if (leg.HideTopology && !towardCaller)
+        {
+            // Answers of the caller's side to the carrier's requests: no Record-Route or identity of that side either.
+            b.RemoveAll(SipHeaderId.RecordRoute);
+            foreach (var name in HiddenIdentityHeaders)
+            {
+                b.RemoveAll(name);
+            }
+        }
+
         if (leg.HideTopology && !towardCaller && response.HasHeader(SipHeaderId.Contact))
         {
             var transport = upstreamRequest.TopVia.Transport.ToUpperInvariant() switch

@@ -28,7 +28,9 @@ public class TopologyHidingTests
         var upstream = $"<sip:{bed.Caller.HostPort};lr;upstream>";
         var callerBranch = bed.Caller.NewBranch();
         var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, callerBranch,
-                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\nDiversion: <sip:200@127.0.0.11>;reason=unconditional\r\n")
+                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\nDiversion: <sip:200@127.0.0.11>;reason=unconditional\r\n" +
+                              "P-Charging-Vector: icid-value=1234;icid-generated-at=127.0.0.11\r\nCall-Info: <http://127.0.0.11/photo.png>;purpose=icon\r\n" +
+                              "Alert-Info: <http://127.0.0.11/ring2>\r\n")
             .Replace("Via: ", "Via: SIP/2.0/UDP 127.0.0.11:5999;branch=z9hG4bK-first-hop\r\nVia: ", StringComparison.Ordinal);
         // The second Via line is the caller's own: swap so the caller's Via is on top as it must be.
         var lines = text.Split("\r\n").ToList();
@@ -83,7 +85,9 @@ public class TopologyHidingTests
         atCaller.GetValues(SipHeaderId.Route).ShouldBe([upstream]);
         atCaller.GetFirst(SipHeaderId.To).ShouldBe(callerFrom);
         atCaller.From.Tag.ShouldBe("callee-tag");
-        var answer = SipMessageBuilder.ResponseTo(atCaller, 200, "OK", "caller-tag").Add(SipHeaderId.Contact, $"<sip:alice@{bed.Caller.HostPort}>");
+        var answer = SipMessageBuilder.ResponseTo(atCaller, 200, "OK", "caller-tag").Add(SipHeaderId.Contact, $"<sip:alice@{bed.Caller.HostPort}>")
+            .Add(SipHeaderId.RecordRoute, "<sip:127.0.0.11;lr>").Add("P-Asserted-Identity", "<sip:alice@127.0.0.11>")
+            .Add("Warning", "399 127.0.0.11 \"codec changed\"");
         await bed.Caller.SendAsync(answer.ToArray(), bed.Proxy);
         var reinviteOk = await bed.Callee.ExpectResponseAsync(200);
         Headers(reinviteOk).ShouldNotContain("127.0.0.11");
