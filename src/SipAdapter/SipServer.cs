@@ -62,7 +62,13 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>Open TLS connections (accepted and outgoing).</summary>
     public int TlsConnectionCount => _hub.Tls?.ConnectionCount ?? 0;
 
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Sends an OPTIONS to <paramref name="target"/> over its transport (UDP with retransmissions; TCP/TLS over
+    /// the connection to that peer, opened when there is none) and waits at most <paramref name="timeout"/> for the final
+    /// response. Never throws for network trouble: a refused connection, a TLS failure or silence is in the result.</summary>
+    public Task<OptionsProbeResult> SendOptionsAsync(SipEndpoint target, TimeSpan timeout, CancellationToken ct = default) =>
+        (_core ?? throw new InvalidOperationException("The SIP server is not started.")).ProbeAsync(target, timeout, ct);
+
+        public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {

@@ -39,6 +39,9 @@ internal sealed partial class ProxyCore
                 case ServerTransaction upstream:
                     await RelayResponseAsync(context, upstream, response).ConfigureAwait(false);
                     break;
+                case OptionsProbe probe:
+                    OnProbeResponse(probe, response);
+                    break;
                 default:
                     if (client.IsInvite && response.StatusCode is >= 200 and < 300)
                     {
