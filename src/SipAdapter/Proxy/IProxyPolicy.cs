@@ -55,7 +55,15 @@ public sealed record ForwardInvite(IReadOnlyList<ForwardTarget> Targets) : Route
 }
 
 /// <summary>Digest credentials to answer a target's 401/407 challenge with (RFC 3261 §22.2).</summary>
-public sealed record DigestCredentials(string Username, string Password, string? Realm = null);
+public sealed record DigestCredentials(string Username, string Password, string? Realm = null)
+{
+    // ToString (logs) never prints the password.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Username = ").Append(Username).Append(", Password = ***, Realm = ").Append(Realm);
+        return true;
+    }
+}
 
 /// <param name="RequestUri">Request-URI to put on the forwarded INVITE.</param>
 /// <param name="Destination">Where to send it (next hop).</param>

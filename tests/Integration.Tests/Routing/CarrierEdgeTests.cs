@@ -5,6 +5,7 @@ using System.Text;
 using CallControl.Projections.Cdrs;
 using CallControl.Provisioning;
 using CallControl.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 
 namespace CallControl.Tests.Routing;
@@ -99,6 +100,27 @@ public sealed class CarrierEdgeTests(CarrierEdgeFixture f) : IClassFixture<Carri
             cdr.Id.ShouldBe(CallControl.Calls.CallStreams.Key(cdr.CallId, cdr.Id.Split(';')[^1]));
             (await f.SingleEventAsync<CallControl.Calls.CallAnswered>(cdr.Id)).CalleeCallId.ShouldBe(cdr.CalleeCallId);
         }
+    }
+
+    [Fact]
+    public async Task The_gateway_password_is_never_shown_by_the_provisioning_and_route_queries()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(f.HttpUrl) };
+        foreach (var path in new[] { "/api/provisioning", $"/api/provisioning?at={Uri.EscapeDataString(f.Now.ToString())}", "/api/route?from=acme-hq&number=00442071234567" })
+        {
+            var response = await http.GetAsync(path);
+            response.EnsureSuccessStatusCode();
+            var body = await response.Content.ReadAsStringAsync();
+            body.ShouldNotContain(CarrierEdgeFixture.Password, customMessage: path);
+            if (path.StartsWith("/api/provisioning", StringComparison.Ordinal))
+            {
+                body.ShouldContain(CarrierEdgeFixture.Username);
+                body.ShouldContain("\"password\":\"***\"");
+            }
+        }
+        // Stored as provisioned: the controller still answers the challenge with it (the test above).
+        f.App.Services.GetRequiredService<CallControl.Host.Routing.LiveRoutingTable>().Current.State.Gateways["gw-b"].Options.Credentials!.Password
+            .ShouldBe(CarrierEdgeFixture.Password);
     }
 
     private static string Md5(string s) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(s)));
