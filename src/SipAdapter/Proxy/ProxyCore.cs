@@ -64,7 +64,7 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     public int? TlsPort { get; set; }
 
-    /// <summary>Number of calls (Call-IDs) with live state; for tests and metrics.</summary>
+    /// <summary>Number of Call-IDs with live state (calls, and OPTIONS probes while they run); for tests and metrics.</summary>
     public int ActiveCallCount => _calls.Count;
 
     /// <summary>Number of Call-ID aliases of hidden callee legs in the alias table; for tests and metrics.</summary>
