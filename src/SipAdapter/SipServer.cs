@@ -53,13 +53,22 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>Calls (Call-IDs) with live transaction or dialog state.</summary>
     public int ActiveCallCount => _core?.ActiveCallCount ?? 0;
 
+    /// <summary>Call-ID aliases of topology-hidden callee legs still indexed (0 once every such call is over).</summary>
+    public int CallIdAliasCount => _core?.CallIdAliasCount ?? 0;
+
     /// <summary>Open TCP connections (accepted and outgoing).</summary>
     public int TcpConnectionCount => _hub.Tcp?.ConnectionCount ?? 0;
 
     /// <summary>Open TLS connections (accepted and outgoing).</summary>
     public int TlsConnectionCount => _hub.Tls?.ConnectionCount ?? 0;
 
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Sends an OPTIONS to <paramref name="target"/> over its transport (UDP with retransmissions; TCP/TLS over
+    /// the connection to that peer, opened when there is none) and waits at most <paramref name="timeout"/> for the final
+    /// response. Never throws for network trouble: a refused connection, a TLS failure or silence is in the result.</summary>
+    public Task<OptionsProbeResult> SendOptionsAsync(SipEndpoint target, TimeSpan timeout, CancellationToken ct = default) =>
+        (_core ?? throw new InvalidOperationException("The SIP server is not started.")).ProbeAsync(target, timeout, ct);
+
+        public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {

@@ -42,8 +42,10 @@ public sealed record CallRejected(string CallKey, int StatusCode, string Reason,
 public sealed record CallAttemptFailed(string CallKey, int AttemptIndex, int StatusCode, string Reason, Instant At,
     string? TargetKind = null, string? TargetId = null) : ICallEvent;
 
-/// <summary>The callee answered (2xx); recorded before the 2xx is relayed.</summary>
-public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At) : ICallEvent;
+/// <summary>The callee answered (2xx); recorded before the 2xx is relayed. <paramref name="CalleeCallId"/>: the Call-ID
+/// the answering target saw when it differs from the caller's (topology hiding toward a carrier: the alias the controller
+/// generated), so the carrier's CDRs can be matched; null when it is the caller's, and in older events.</summary>
+public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At, string? CalleeCallId = null) : ICallEvent;
 
 /// <summary>The call ended unanswered: busy, no answer, cancelled by the caller, every target failed.</summary>
 public sealed record CallFailed(string CallKey, int StatusCode, string Reason, string EndedBy, Instant At) : ICallEvent;

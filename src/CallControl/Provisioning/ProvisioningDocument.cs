@@ -129,6 +129,13 @@ public sealed record GatewayAuthSpec
     public string Username { get; init; } = "";
     public string Password { get; init; } = "";
     public string? Realm { get; init; }
+
+    // ToString (logs, error messages) never prints the password.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Username = ").Append(Username).Append(", Password = ").Append(GatewayCredentials.Mask).Append(", Realm = ").Append(Realm);
+        return true;
+    }
 }
 
 public sealed record ProbeSpec

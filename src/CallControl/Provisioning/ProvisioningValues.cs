@@ -36,7 +36,23 @@ public sealed record TenantRouting(
     public static readonly TenantRouting Default = new(null, [], [], []);
 }
 
-public sealed record GatewayCredentials(string Username, string Password, string? Realm);
+/// <summary>Digest credentials the controller answers a gateway's challenge with. Kept in clear in the events (the
+/// controller must compute digests from the password); everything that shows them to people uses <see cref="Masked"/>,
+/// and <see cref="object.ToString"/> never prints the password (logs).</summary>
+public sealed record GatewayCredentials(string Username, string Password, string? Realm)
+{
+    /// <summary>What is shown instead of a secret.</summary>
+    public const string Mask = "***";
+
+    /// <summary>The same credentials with the password replaced by <see cref="Mask"/>.</summary>
+    public GatewayCredentials Masked() => this with { Password = Mask };
+
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Username = ").Append(Username).Append(", Password = ").Append(Mask).Append(", Realm = ").Append(Realm);
+        return true;
+    }
+}
 
 /// <summary>Everything about a gateway beyond its address: credentials, number manipulation, probing.</summary>
 public sealed record GatewayOptions(
@@ -44,6 +60,9 @@ public sealed record GatewayOptions(
     int ProbeIntervalSeconds, int ProbeFailureThreshold, int ProbeRecoveryThreshold, int RingTimeoutSeconds)
 {
     public static readonly GatewayOptions Default = new(null, 0, "", true, 30, 3, 1, 30);
+
+    /// <summary>The same options with the password masked, for anything shown to people (HTTP, CLI).</summary>
+    public GatewayOptions Masked() => Credentials is null ? this : this with { Credentials = Credentials.Masked() };
 }
 
 public static class CarrierSelections

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CallControl.Host.Provisioning;
 using CallControl.Host.Routing;
 using CallControl.Provisioning;
@@ -39,7 +40,9 @@ public static class ProvisioningEndpoints
             asOf = parsed.Value;
         }
         var (state, sequence) = await log.LoadAsync(asOf, request.HttpContext.RequestAborted);
-        return Results.Ok(new { asOf = state.AsOf, sequence, state.Tenants, state.Pbxs, didRanges = state.DidRanges, state.Gateways });
+        // Digest passwords are stored (the controller answers challenges with them) but never shown.
+        var gateways = state.Gateways.ToImmutableSortedDictionary(g => g.Key, g => g.Value with { Options = g.Value.Options.Masked() });
+        return Results.Ok(new { asOf = state.AsOf, sequence, state.Tenants, state.Pbxs, didRanges = state.DidRanges, Gateways = gateways });
     }
 }
 

@@ -210,14 +210,14 @@ public sealed class CallPolicy(
             new CallAttemptFailed(streamKey, targetIndex, statusCode, reason, clock.GetCurrentInstant(), target?.Kind, target?.Id));
     }
 
-    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody)
+    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();
         calls.Answer(streamKey, now);
         var extra = new List<StreamEvent>();
         foreach (var guard in _guards) extra.AddRange(guard.Answered(streamKey, answerBody, now));
-        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now)], extra);
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, calleeCallId == key.CallId ? null : calleeCallId)], extra);
     }
 
     public async ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody)

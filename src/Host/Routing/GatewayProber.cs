@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using CallControl.Host.Sip;
 using CallControl.Provisioning;
 using CallControl.Routing;
-using CallControl.Sip.Message;
+using CallControl.Sip.Proxy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodaTime;
@@ -12,19 +11,19 @@ using NodaTime;
 namespace CallControl.Host.Routing;
 
 /// <summary>
-/// Probes every provisioned UDP gateway with SIP OPTIONS at its provisioned interval, from an ephemeral
-/// UDP socket of its own on the controller's SIP address (the SIP stack is not involved). Each result
+/// Probes every provisioned gateway (and every PBX that opted in) with SIP OPTIONS at its provisioned interval, over
+/// its provisioned transport through the SIP stack's transports: UDP from the SIP port with retransmissions, TCP and
+/// TLS over the connection to that peer (reused; opened when there is none). A refused connection, a failed TLS
+/// handshake or no answer in <see cref="ControllerSettings.ProbeTimeout"/> is a failed probe with that reason. Each result
 /// goes through <see cref="GatewayProbeTracker"/>; a threshold crossing is recorded as
 /// <see cref="GatewayMarkedDown"/>/<see cref="GatewayMarkedUp"/> (with the probe that tipped it) and
 /// takes effect in routing at once. The first probe of a gateway goes out one interval after it is seen.
 /// A 2xx answer, or any 4xx but 408 (the gateway's SIP stack is alive, it just refuses OPTIONS), is a success.
-/// TCP/TLS gateways are not probed.
 /// </summary>
-public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService health, ControllerSettings settings, IClock clock,
+public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService health, SipService sip, ControllerSettings settings, IClock clock,
     ILogger<GatewayProber> logger) : BackgroundService
 {
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan Retransmit = TimeSpan.FromMilliseconds(500);
 
     private sealed class Subject(ProbeTrackerState state, Instant due)
     {
@@ -51,38 +50,54 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
 
     private void Schedule(CancellationToken ct)
     {
+        if (sip.Running is null) return; // probes go out through the SIP stack once it listens
         var now = clock.GetCurrentInstant();
         var state = routing.Current.State;
         var wanted = new HashSet<string>();
         foreach (var gw in state.Gateways.Values)
         {
-            if (gw.Transport != "udp" || !IPAddress.TryParse(gw.Address, out var address))
+            if (!TryTarget(gw.Address, gw.Port, gw.Transport, out var target))
             {
-                if (_notProbed.Add(gw.Id)) logger.LogInformation("Gateway {Gateway} ({Transport}) is not probed: only UDP gateways are", gw.Id, gw.Transport);
+                if (_notProbed.Add(gw.Id)) logger.LogInformation("Gateway {Gateway} ({Address}, {Transport}) is not probed: not an IP address or unknown transport",
+                    gw.Id, gw.Address, gw.Transport);
                 continue;
             }
             wanted.Add(GatewayKey(gw.Id));
-            Consider(ProbeSubjectKind.Gateway, gw.Id, new IPEndPoint(address, gw.Port),
-                Duration.FromSeconds(gw.Options.ProbeIntervalSeconds), ProbeThresholds.From(gw.Options),
+            Consider(ProbeSubjectKind.Gateway, gw.Id, target, Duration.FromSeconds(gw.Options.ProbeIntervalSeconds), ProbeThresholds.From(gw.Options),
                 !health.Current.DownGateways.ContainsKey(gw.Id), now, ct);
         }
         // PBXs are probed only when their provisioning asks for it (a plain SIP UA may not answer OPTIONS).
         foreach (var pbx in state.Pbxs.Values)
         {
-            if (pbx.Routing.Probe is not { } probe || pbx.Transport != "udp" || pbx.Addresses.Count == 0
-                || !IPAddress.TryParse(pbx.Addresses[0], out var address)) continue;
+            if (pbx.Routing.Probe is not { } probe || pbx.Addresses.Count == 0 || !TryTarget(pbx.Addresses[0], pbx.Port, pbx.Transport, out var target)) continue;
             wanted.Add(PbxKey(pbx.Id));
-            Consider(ProbeSubjectKind.Pbx, pbx.Id, new IPEndPoint(address, pbx.Port), Duration.FromSeconds(probe.IntervalSeconds),
+            Consider(ProbeSubjectKind.Pbx, pbx.Id, target, Duration.FromSeconds(probe.IntervalSeconds),
                 new ProbeThresholds(probe.FailureThreshold, probe.RecoveryThreshold), !health.Current.UnreachablePbxs.ContainsKey(pbx.Id), now, ct);
         }
         foreach (var key in _subjects.Keys)
             if (!wanted.Contains(key)) _subjects.TryRemove(key, out _);
     }
 
+    private static bool TryTarget(string address, int port, string transport, out SipEndpoint target)
+    {
+        target = default;
+        if (!IPAddress.TryParse(address, out var ip)) return false;
+        SipTransport? parsed = transport.ToLowerInvariant() switch
+        {
+            "udp" => SipTransport.Udp,
+            "tcp" => SipTransport.Tcp,
+            "tls" => SipTransport.Tls,
+            _ => null,
+        };
+        if (parsed is not { } t) return false;
+        target = new SipEndpoint(ip, port, t);
+        return true;
+    }
+
     private static string GatewayKey(string id) => $"gateway:{id}";
     private static string PbxKey(string id) => $"pbx:{id}";
 
-    private void Consider(ProbeSubjectKind kind, string id, IPEndPoint target, Duration interval, ProbeThresholds thresholds, bool isUp,
+    private void Consider(ProbeSubjectKind kind, string id, SipEndpoint target, Duration interval, ProbeThresholds thresholds, bool isUp,
         Instant now, CancellationToken ct)
     {
         // After a restart a subject starts as the health events left it.
@@ -97,11 +112,12 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
         _ = ProbeAsync(kind, id, target, thresholds, subject, ct);
     }
 
-    private async Task ProbeAsync(ProbeSubjectKind kind, string id, IPEndPoint target, ProbeThresholds thresholds, Subject subject, CancellationToken ct)
+    private async Task ProbeAsync(ProbeSubjectKind kind, string id, SipEndpoint target, ProbeThresholds thresholds, Subject subject, CancellationToken ct)
     {
         try
         {
-            var result = await SendOptionsAsync(settings.SipAddress, target, settings.ProbeTimeout, ct);
+            if (sip.Running is not { } server) return;
+            var result = ToProbeResult(await server.SendOptionsAsync(target, settings.ProbeTimeout, ct));
             ProbeStep step;
             lock (subject)
             {
@@ -128,61 +144,12 @@ public sealed class GatewayProber(LiveRoutingTable routing, NetworkHealthService
         }
     }
 
-    public static async Task<ProbeResult> SendOptionsAsync(IPAddress localAddress, IPEndPoint target, TimeSpan timeout, CancellationToken ct)
+    /// <summary>A 2xx, or any 4xx but 408 (the peer's SIP stack answered, it just refuses OPTIONS), is a success.</summary>
+    public static ProbeResult ToProbeResult(OptionsProbeResult answer)
     {
-        using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(localAddress, 0));
-        var local = (IPEndPoint)socket.LocalEndPoint!;
-        var callId = $"{Guid.NewGuid():N}@probe";
-        var request = SipMessageBuilder.Request("OPTIONS", $"sip:{Host(target.Address)}:{target.Port}")
-            .Add(SipHeaderId.Via, $"SIP/2.0/UDP {Host(local.Address)}:{local.Port};branch=z9hG4bK{Guid.NewGuid():N};rport")
-            .Add(SipHeaderId.MaxForwards, "70")
-            .Add(SipHeaderId.From, $"<sip:callcontrol@{Host(local.Address)}:{local.Port}>;tag={Guid.NewGuid().ToString("N")[..10]}")
-            .Add(SipHeaderId.To, $"<sip:{Host(target.Address)}:{target.Port}>")
-            .Add(SipHeaderId.CallId, callId)
-            .Add(SipHeaderId.CSeq, "1 OPTIONS")
-            .Add(SipHeaderId.Accept, "application/sdp")
-            .ToArray();
-
-        var clock = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
-        var buffer = new byte[65_535];
-        try
-        {
-            await socket.SendToAsync(request, SocketFlags.None, target, ct);
-            var nextSend = Retransmit;
-            while (true)
-            {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                var untilRetransmit = nextSend - clock.Elapsed;
-                wait.CancelAfter(untilRetransmit > TimeSpan.Zero ? untilRetransmit : TimeSpan.FromMilliseconds(1));
-                try
-                {
-                    var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), wait.Token);
-                    var copy = buffer.AsMemory(0, received.ReceivedBytes).ToArray();
-                    if (SipParser.Parse(copy, false, SipParserOptions.Default, out var message).Status != SipFrameStatus.Complete || message is null) continue;
-                    if (message.IsRequest || message.CallId != callId || message.StatusCode < 200) continue;
-                    var rtt = Duration.FromTimeSpan(clock.Elapsed);
-                    var ok = message.StatusCode is >= 200 and < 300 || (message.StatusCode is >= 400 and < 500 && message.StatusCode != 408);
-                    return new ProbeResult(ok, message.StatusCode, message.ReasonPhrase, rtt);
-                }
-                catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
-                {
-                    await socket.SendToAsync(request, SocketFlags.None, target, ct);
-                    nextSend += Retransmit;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return new ProbeResult(false, null, $"no answer to OPTIONS in {timeout.TotalMilliseconds:0} ms");
-        }
-        catch (SocketException ex)
-        {
-            return new ProbeResult(false, null, $"OPTIONS to {target} failed: {ex.SocketErrorCode}", Duration.FromTimeSpan(clock.Elapsed));
-        }
+        var rtt = Duration.FromTimeSpan(answer.RoundTrip);
+        if (answer.StatusCode is not { } code) return new ProbeResult(false, null, answer.Detail, rtt);
+        var ok = code is >= 200 and < 300 || (code is >= 400 and < 500 && code != 408);
+        return new ProbeResult(ok, code, answer.Detail, rtt);
     }
-
-    private static string Host(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 }

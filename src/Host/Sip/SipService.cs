@@ -16,6 +16,9 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
 
     public SipServer Server => _server ?? throw new InvalidOperationException("SIP is not started");
 
+    /// <summary>The SIP server once it listens, else null (hosted services start in order; probes wait for it).</summary>
+    public SipServer? Running { get; private set; }
+
     /// <summary>Where SIP listens on UDP (the real port when 0 was asked for).</summary>
     public IPEndPoint UdpEndpoint => new(Server.UdpEndpoint.Address, Server.UdpEndpoint.Port);
 
@@ -39,12 +42,14 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
         if (settings.SipTimerC is { } timerC) options = options with { TimerC = timerC };
         _server = new SipServer(options, policy, clock, new SystemSipScheduler(), loggers.CreateLogger("CallControl.Sip"));
         await _server.StartAsync(ct);
+        Running = _server;
         loggers.CreateLogger<SipService>().LogInformation("SIP listening on udp {Udp}, tcp {Tcp} and tls {Tls}", _server.UdpEndpoint, _server.TcpEndpoint,
             _server.TlsEndpoint?.ToString() ?? "off (no certificate)");
     }
 
     public async Task StopAsync(CancellationToken ct)
     {
+        Running = null;
         if (_server is not null) await _server.StopAsync(ct);
     }
 

@@ -9,6 +9,8 @@ public sealed record Cdr
     /// <summary>The call stream key.</summary>
     public string Id { get; init; } = "";
     public string CallId { get; init; } = "";
+    /// <summary>The Call-ID the answering carrier saw (topology hiding: an alias), when it differs from <see cref="CallId"/>.</summary>
+    public string? CalleeCallId { get; init; }
     public string Caller { get; init; } = "";
     public string Dialled { get; init; } = "";
     public string? Destination { get; init; }

@@ -40,7 +40,7 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
     /// <summary>With several targets (gateway failover) the one that answered becomes the CDR's target.</summary>
     public static Cdr Apply(CallAnswered e, Cdr cdr)
     {
-        var answered = cdr with { AnsweredAt = e.At, Disposition = CdrDispositions.Connected, StatusCode = 200 };
+        var answered = cdr with { AnsweredAt = e.At, Disposition = CdrDispositions.Connected, StatusCode = 200, CalleeCallId = e.CalleeCallId };
         if (cdr.Targets.Count > 1 && e.AttemptIndex >= 0 && e.AttemptIndex < cdr.Targets.Count
             && cdr.Targets[e.AttemptIndex].Split(':', 2) is [var kind, var id])
             answered = answered with { TargetKind = kind, TargetId = id };

@@ -23,6 +23,10 @@ internal sealed class CallContext(string callId)
 
     public ProxiedDialog? Dialog { get; set; }
 
+    /// <summary>The Call-ID topology-hidden callee legs of this call use instead of <see cref="CallId"/> (one alias per
+    /// call, shared by every failover attempt), or null. Indexed in the proxy's alias table while the context lives.</summary>
+    public string? CalleeCallId { get; set; }
+
     public bool IsIdle => ServerTransactions.Count == 0 && ClientTransactions.Count == 0 && Dialog is null &&
                           (Invite is null || Invite.Finished);
 

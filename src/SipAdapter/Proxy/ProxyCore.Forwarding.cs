@@ -118,10 +118,14 @@ internal sealed partial class ProxyCore
         return builder;
     }
 
-    /// <summary>Headers that name the sender's side and are dropped toward a topology-hidden peer.</summary>
-    /// <remarks>The policy's <see cref="ForwardTarget.ExtraHeaders"/> (e.g. its own Diversion) are added after this.</remarks>
+    /// <summary>Headers that name the sender's side (identities, or URIs and addresses of its hosts) and are dropped
+    /// toward a topology-hidden peer, in requests and in responses.</summary>
+    /// <remarks>The policy's <see cref="ForwardTarget.ExtraHeaders"/> (e.g. its own Diversion) are added after this.
+    /// Warning carries the warn-agent's host (RFC 3261 §20.43); P-Charging-Vector its icid-generated-at address; Call-Info
+    /// and Alert-Info URIs on the PBX.</remarks>
     private static readonly string[] HiddenIdentityHeaders =
-        ["P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID", "Reply-To", "Diversion", "History-Info"];
+        ["P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID", "Reply-To", "Diversion", "History-Info",
+         "P-Charging-Vector", "Call-Info", "Alert-Info", "Warning"];
 
     private string OwnVia(SipTransport transport, string branch)
     {

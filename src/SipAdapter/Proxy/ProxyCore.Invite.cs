@@ -95,7 +95,7 @@ internal sealed partial class ProxyCore
             CalleeLeg leg;
             try
             {
-                bytes = BuildTargetInvite(invite, target, branch, out leg);
+                bytes = BuildTargetInvite(context, invite, target, branch, out leg);
             }
             catch (ArgumentException ex)
             {

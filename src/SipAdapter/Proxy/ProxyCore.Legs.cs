@@ -12,7 +12,7 @@ internal sealed partial class ProxyCore
     private const string PAssertedIdentity = "P-Asserted-Identity";
 
     /// <summary>The INVITE for <paramref name="target"/>, and how its leg differs from the caller's.</summary>
-    private byte[] BuildTargetInvite(ProxiedInvite invite, ForwardTarget target, string branch, out CalleeLeg leg)
+    private byte[] BuildTargetInvite(CallContext context, ProxiedInvite invite, ForwardTarget target, string branch, out CalleeLeg leg)
     {
         var request = invite.Request;
         var hide = target.HideTopology;
@@ -52,8 +52,13 @@ internal sealed partial class ProxyCore
         }
 
         var callerSideRecordRoutes = new List<string>();
+        string? calleeCallId = null;
         if (hide)
         {
+            // PBXs put their address in the Call-ID (sipp: 1-123@127.0.0.11): the carrier gets an alias instead.
+            calleeCallId = CalleeCallIdOf(context);
+            builder.Set(SipHeaderId.CallId, calleeCallId);
+
             if (LocalEndpoint(invite.Source.Transport).Transport != LocalEndpoint(target.Destination.Transport).Transport)
             {
                 callerSideRecordRoutes.Add(RecordRoute(invite.Source.Transport));
@@ -66,6 +71,7 @@ internal sealed partial class ProxyCore
         {
             RewritesHeaders = !string.Equals(legFrom, callerFrom, StringComparison.Ordinal) || !string.Equals(legTo, callerTo, StringComparison.Ordinal),
             CallerSideRecordRoutes = callerSideRecordRoutes,
+            CallId = calleeCallId,
         };
         return builder.ToArray();
     }
@@ -76,6 +82,7 @@ internal sealed partial class ProxyCore
     private byte[] UpstreamResponse(SipMessage response, SipMessage upstreamRequest, CalleeLeg? leg, bool towardCaller)
     {
         var b = SipMessageBuilder.From(response);
+        RestoreCallId(b, response, upstreamRequest);
         if (leg is null || !leg.Translates)
         {
             return b.RemoveFirstValue(SipHeaderId.Via).ToArray();
@@ -93,6 +100,16 @@ internal sealed partial class ProxyCore
         else
         {
             b.RemoveFirstValue(SipHeaderId.Via);
+        }
+
+        if (leg.HideTopology && !towardCaller)
+        {
+            // Answers of the caller's side to the carrier's requests: no Record-Route or identity of that side either.
+            b.RemoveAll(SipHeaderId.RecordRoute);
+            foreach (var name in HiddenIdentityHeaders)
+            {
+                b.RemoveAll(name);
+            }
         }
 
         if (leg.HideTopology && !towardCaller && response.HasHeader(SipHeaderId.Contact))
@@ -122,6 +139,16 @@ internal sealed partial class ProxyCore
         return b.ToArray();
     }
 
+    /// <summary>A response carries the Call-ID of the request it answers on its own leg (the alias of a hidden callee
+    /// leg going back to the caller is replaced by the caller's Call-ID, and the reverse).</summary>
+    private static void RestoreCallId(SipMessageBuilder b, SipMessage response, SipMessage upstreamRequest)
+    {
+        if (!string.Equals(response.CallId, upstreamRequest.CallId, StringComparison.Ordinal))
+        {
+            b.Set(SipHeaderId.CallId, upstreamRequest.CallId);
+        }
+    }
+
     /// <summary>Translates an in-dialog request (or ACK) for the other leg. Returns where it must go instead of the
     /// computed next hop (toward a caller behind proxies, from a hidden callee), or null.</summary>
     private SipEndpoint? TranslateInDialog(SipMessageBuilder b, SipMessage request, ProxiedDialog dialog, DialogParty party)
@@ -130,6 +157,11 @@ internal sealed partial class ProxyCore
         if (!leg.Translates)
         {
             return null;
+        }
+
+        if (leg.CallId is { } alias)
+        {
+            b.Set(SipHeaderId.CallId, party == DialogParty.Caller ? alias : dialog.Key.CallId);
         }
 
         if (party == DialogParty.Caller)

@@ -267,7 +267,7 @@ internal sealed partial class ProxyCore
         {
             // Routed through us but unknown here (e.g. after a restart): forwarded as it is, and the domain is told
             // so that it can close a call it still has open.
-            await CallPolicyAsync(() => _policy.OnUnknownDialogEndedAsync(request.CallId, request.From.Tag ?? "", request.To.Tag),
+            await CallPolicyAsync(() => _policy.OnUnknownDialogEndedAsync(context.CallId, request.From.Tag ?? "", request.To.Tag),
                 "OnUnknownDialogEndedAsync").ConfigureAwait(false);
         }
 

@@ -10,7 +10,7 @@ internal sealed partial class ProxyCore
     {
         var topVia = response.TopVia;
         if (topVia.Branch is not { } branch || !branch.StartsWith(BranchPrefix, StringComparison.Ordinal) || !IsUs(topVia) ||
-            !_calls.ContainsKey(response.CallId))
+            (!_calls.ContainsKey(response.CallId) && !_aliases.ContainsKey(response.CallId)))
         {
             DropStray(response, source, "no matching transaction");
             return;
@@ -38,6 +38,9 @@ internal sealed partial class ProxyCore
                     break;
                 case ServerTransaction upstream:
                     await RelayResponseAsync(context, upstream, response).ConfigureAwait(false);
+                    break;
+                case OptionsProbe probe:
+                    OnProbeResponse(probe, response);
                     break;
                 default:
                     if (client.IsInvite && response.StatusCode is >= 200 and < 300)
@@ -67,7 +70,7 @@ internal sealed partial class ProxyCore
         var dialog = context.Dialog;
         var party = dialog?.PartyOf(upstream.Request.From.Tag, upstream.Request.To.Tag);
         var bytes = party is null
-            ? SipMessageBuilder.From(response).RemoveFirstValue(SipHeaderId.Via).ToArray()
+            ? UpstreamResponse(response, upstream.Request, null, towardCaller: true)
             : UpstreamResponse(response, upstream.Request, dialog!.Leg, towardCaller: party == DialogParty.Caller);
         var code = response.StatusCode;
         if (code < 200)
@@ -140,7 +143,7 @@ internal sealed partial class ProxyCore
             invite.AnsweredBranch = client;
             invite.Finished = true;
             // Write-ahead: the answer is durable before the caller learns of it.
-            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body), "OnAnsweredAsync").ConfigureAwait(false);
+            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, response.CallId), "OnAnsweredAsync").ConfigureAwait(false);
             Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;
@@ -215,20 +218,8 @@ internal sealed partial class ProxyCore
         Counters.Increment(SipCounter.CallsEnded);
         _logger.LogWarning("Dialog {Key} reached the maximum duration; sending BYE to both parties", dialog.Key);
         await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, "maximum duration reached"), "OnEndedAsync").ConfigureAwait(false);
-        if (dialog.CalleeTarget is not null)
-        {
-            var destination = FirstHop(dialog.CalleeRouteSet, dialog.CalleeTarget) ?? dialog.Callee;
-            SendOwnBye(context, dialog.CalleeTarget, dialog.CalleeRouteSet, destination, dialog.Leg.From, dialog.CalleeTo,
-                dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1);
-        }
-
-        if (dialog.CallerTarget is not null)
-        {
-            // No route set: back where the caller's requests come from (NAT, TCP connection reuse).
-            var destination = dialog.CallerRouteSet.Count > 0 ? FirstHop(dialog.CallerRouteSet, dialog.CallerTarget) ?? dialog.CallerDestination : dialog.CallerDestination;
-            SendOwnBye(context, dialog.CallerTarget, dialog.CallerRouteSet, destination, $"{dialog.CallerTo};tag={dialog.CalleeTag}", dialog.CallerFrom,
-                dialog.CalleeCSeq + 1);
-        }
+        SendOwnInDialogRequest(context, dialog, DialogParty.Callee, "BYE", dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1);
+        SendOwnInDialogRequest(context, dialog, DialogParty.Caller, "BYE", dialog.CalleeCSeq + 1);
 
         // Keep the ended dialog a while so that a BYE crossing ours is still recognised (not an unknown dialog).
         dialog.Timer = context.Environment!.Schedule(_timers.TimerB, () =>
@@ -257,10 +248,42 @@ internal sealed partial class ProxyCore
         return TryResolve(uri, out var endpoint) ? endpoint : null;
     }
 
-    private void SendOwnBye(CallContext context, string requestUri, IReadOnlyList<string> routeSet, SipEndpoint destination, string from, string to, uint cseq)
+    /// <summary>The one place that builds a request this proxy itself sends inside a proxied dialog (the BYEs at the
+    /// maximum duration; keep other such requests, e.g. in-dialog OPTIONS, here too): toward <paramref name="toward"/>
+    /// with that party's Contact as Request-URI, its route set and first hop, the From/To of its leg and the Call-ID
+    /// that leg uses (the alias of a topology-hidden callee leg). Returns the started client transaction (responses end
+    /// there unless the caller sets an <see cref="ClientTransaction.Owner"/>), or null when the party's Contact is unknown.</summary>
+    private ClientTransaction? SendOwnInDialogRequest(CallContext context, ProxiedDialog dialog, DialogParty toward, string method, uint cseq)
     {
+        string requestUri, from, to, callId;
+        IReadOnlyList<string> routeSet;
+        SipEndpoint destination;
+        if (toward == DialogParty.Callee)
+        {
+            if (dialog.CalleeTarget is null)
+            {
+                return null;
+            }
+
+            (requestUri, routeSet, from, to) = (dialog.CalleeTarget, dialog.CalleeRouteSet, dialog.Leg.From, dialog.CalleeTo);
+            callId = dialog.Leg.CallId ?? context.CallId;
+            destination = FirstHop(routeSet, requestUri) ?? dialog.Callee;
+        }
+        else
+        {
+            if (dialog.CallerTarget is null)
+            {
+                return null;
+            }
+
+            (requestUri, routeSet, from, to) = (dialog.CallerTarget, dialog.CallerRouteSet, $"{dialog.CallerTo};tag={dialog.CalleeTag}", dialog.CallerFrom);
+            callId = context.CallId;
+            // No route set: back where the caller's requests come from (NAT, TCP connection reuse).
+            destination = routeSet.Count > 0 ? FirstHop(routeSet, requestUri) ?? dialog.CallerDestination : dialog.CallerDestination;
+        }
+
         var branch = NewBranch(0);
-        var builder = SipMessageBuilder.Request("BYE", requestUri)
+        var builder = SipMessageBuilder.Request(method, requestUri)
             .Add(SipHeaderId.Via, OwnVia(destination.Transport, branch))
             .Add(SipHeaderId.MaxForwards, "70");
         foreach (var route in routeSet)
@@ -271,12 +294,13 @@ internal sealed partial class ProxyCore
         var bytes = builder
             .Add(SipHeaderId.From, from)
             .Add(SipHeaderId.To, to)
-            .Add(SipHeaderId.CallId, context.CallId)
-            .Add(SipHeaderId.CSeq, $"{cseq} BYE")
+            .Add(SipHeaderId.CallId, callId)
+            .Add(SipHeaderId.CSeq, $"{cseq} {method}")
             .ToArray();
-        var bye = new ClientTransaction(ClientKey(branch, SipMethod.Bye), branch, ParseOwn(bytes), bytes, destination, context.Environment!);
-        context.ClientTransactions[bye.Key] = bye;
-        bye.Start();
+        var request = new ClientTransaction(ClientKey(branch, SipMethods.Parse(method)), branch, ParseOwn(bytes), bytes, destination, context.Environment!);
+        context.ClientTransactions[request.Key] = request;
+        request.Start();
         Send(destination, bytes);
+        return request;
     }
 }

@@ -21,6 +21,10 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private const string AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY";
 
     private readonly ConcurrentDictionary<string, CallContext> _calls = new(StringComparer.Ordinal);
+
+    /// <summary>Call-ID aliases of topology-hidden callee legs (<see cref="CallContext.CalleeCallId"/>) to their context;
+    /// an entry lives exactly as long as its context is in <see cref="_calls"/>.</summary>
+    private readonly ConcurrentDictionary<string, CallContext> _aliases = new(StringComparer.Ordinal);
     private readonly IProxyPolicy _policy;
     private readonly IClock _clock;
     private readonly ISipScheduler _scheduler;
@@ -60,8 +64,11 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     public int? TlsPort { get; set; }
 
-    /// <summary>Number of calls (Call-IDs) with live state; for tests and metrics.</summary>
+    /// <summary>Number of Call-IDs with live state (calls, and OPTIONS probes while they run); for tests and metrics.</summary>
     public int ActiveCallCount => _calls.Count;
+
+    /// <summary>Number of Call-ID aliases of hidden callee legs in the alias table; for tests and metrics.</summary>
+    public int CallIdAliasCount => _aliases.Count;
 
     public void OnMessage(byte[] data, SipEndpoint source)
     {
@@ -170,11 +177,13 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     // ---- call contexts -------------------------------------------------------------------------------------
 
+    /// <summary>Enters the context of <paramref name="callId"/>, which may be the caller's Call-ID or the alias a hidden
+    /// callee leg uses (messages from the carrier); creates the context for an unknown Call-ID.</summary>
     private async ValueTask<CallContext> EnterAsync(string callId)
     {
         while (true)
         {
-            var context = _calls.GetOrAdd(callId, static id => new CallContext(id));
+            var context = _aliases.TryGetValue(callId, out var aliased) ? aliased : _calls.GetOrAdd(callId, static id => new CallContext(id));
             await context.Gate.WaitAsync().ConfigureAwait(false);
             if (!context.Removed)
             {
@@ -196,6 +205,10 @@ internal sealed partial class ProxyCore : ISipMessageSink
         {
             context.Removed = true;
             _calls.TryRemove(new KeyValuePair<string, CallContext>(context.CallId, context));
+            if (context.CalleeCallId is { } alias)
+            {
+                _aliases.TryRemove(new KeyValuePair<string, CallContext>(alias, context));
+            }
         }
 
         context.Gate.Release();
@@ -320,6 +333,52 @@ internal sealed partial class ProxyCore : ISipMessageSink
 
     private string NewBranch(uint loopHash) =>
         $"{BranchPrefix}{loopHash:x8}-{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The Call-ID a topology-hidden callee leg sees: 120 random bits in base32, no host part (RFC 3261 §8.1.1.4
+    /// only asks for global uniqueness), registered so that the carrier's messages find the call.</summary>
+    private string CalleeCallIdOf(CallContext context)
+    {
+        if (context.CalleeCallId is { } existing)
+        {
+            return existing;
+        }
+
+        Span<byte> random = stackalloc byte[15];
+        while (true)
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+            var alias = "cc" + Base32(random);
+            if (!_calls.ContainsKey(alias) && _aliases.TryAdd(alias, context))
+            {
+                context.CalleeCallId = alias;
+                return alias;
+            }
+        }
+    }
+
+    private static string Base32(ReadOnlySpan<byte> bytes)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        var chars = new char[(bytes.Length * 8 + 4) / 5];
+        int buffer = 0, bits = 0, n = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                chars[n++] = alphabet[(buffer >> (bits - 5)) & 31];
+                bits -= 5;
+            }
+        }
+
+        if (bits > 0)
+        {
+            chars[n++] = alphabet[(buffer << (5 - bits)) & 31];
+        }
+
+        return new string(chars, 0, n);
+    }
 
     private string NewTag() => $"cc{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
 

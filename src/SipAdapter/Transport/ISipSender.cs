@@ -7,4 +7,9 @@ namespace CallControl.Sip.Transport;
 internal interface ISipSender
 {
     ValueTask<bool> SendAsync(SipEndpoint destination, ReadOnlyMemory<byte> data);
+
+    /// <summary>As <see cref="SendAsync"/>, but says why a send failed (connection refused, TLS handshake failed...):
+    /// null when the message was handed to the transport.</summary>
+    async ValueTask<string?> SendWithReasonAsync(SipEndpoint destination, ReadOnlyMemory<byte> data) =>
+        await SendAsync(destination, data).ConfigureAwait(false) ? null : $"could not send to {destination}";
 }

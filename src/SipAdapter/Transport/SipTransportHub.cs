@@ -19,4 +19,16 @@ internal sealed class SipTransportHub : ISipSender
         SipTransport.Tls when Tls is not null => Tls.SendAsync(new IPEndPoint(destination.Address, destination.Port), data),
         _ => ValueTask.FromResult(false),
     };
+
+    public async ValueTask<string?> SendWithReasonAsync(SipEndpoint destination, ReadOnlyMemory<byte> data)
+    {
+        var endpoint = new IPEndPoint(destination.Address, destination.Port);
+        return destination.Transport switch
+        {
+            SipTransport.Udp when Udp is not null => await Udp.SendAsync(endpoint, data).ConfigureAwait(false) ? null : $"UDP send to {endpoint} failed",
+            SipTransport.Tcp when Tcp is not null => await Tcp.SendWithReasonAsync(endpoint, data).ConfigureAwait(false),
+            SipTransport.Tls when Tls is not null => await Tls.SendWithReasonAsync(endpoint, data).ConfigureAwait(false),
+            var transport => $"{transport.ToString().ToUpperInvariant()} is not enabled on this node",
+        };
+    }
 }

@@ -19,7 +19,7 @@ internal sealed class TcpSipChannel : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly ConcurrentDictionary<IPEndPoint, TcpSipConnection> _connections = new();
-    private readonly ConcurrentDictionary<IPEndPoint, Task<TcpSipConnection?>> _connecting = new();
+    private readonly ConcurrentDictionary<IPEndPoint, Task<(TcpSipConnection? Connection, string? Error)>> _connecting = new();
     private readonly ISipMessageSink _sink;
     private readonly SipParserOptions _parserOptions;
     private readonly TimeSpan _idleTimeout;
@@ -58,22 +58,29 @@ internal sealed class TcpSipChannel : IAsyncDisposable
 
     public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
 
-    public async ValueTask<bool> SendAsync(IPEndPoint destination, ReadOnlyMemory<byte> data)
+    public async ValueTask<bool> SendAsync(IPEndPoint destination, ReadOnlyMemory<byte> data) =>
+        await SendWithReasonAsync(destination, data).ConfigureAwait(false) is null;
+
+    /// <summary>Sends over the open connection to <paramref name="destination"/>, connecting first when there is none.
+    /// Null when sent, else why not (refused, timed out, TLS handshake failed, connection lost).</summary>
+    public async ValueTask<string?> SendWithReasonAsync(IPEndPoint destination, ReadOnlyMemory<byte> data)
     {
         if (!_connections.TryGetValue(destination, out var connection))
         {
             // Concurrent sends to the same peer share one connect attempt; a finished attempt is forgotten so the
             // next send after a failure tries again.
             var attempt = _connecting.GetOrAdd(destination, ConnectAsync);
-            connection = await attempt.ConfigureAwait(false);
-            _connecting.TryRemove(new KeyValuePair<IPEndPoint, Task<TcpSipConnection?>>(destination, attempt));
-            if (connection is null)
+            var (connected, error) = await attempt.ConfigureAwait(false);
+            _connecting.TryRemove(new KeyValuePair<IPEndPoint, Task<(TcpSipConnection? Connection, string? Error)>>(destination, attempt));
+            if (connected is null)
             {
-                return false;
+                return error;
             }
+
+            connection = connected;
         }
 
-        return await connection.SendAsync(data).ConfigureAwait(false);
+        return await connection.SendAsync(data).ConfigureAwait(false) ? null : $"{Transport.ToString().ToUpperInvariant()} connection to {destination} lost while sending";
     }
 
     public async ValueTask DisposeAsync()
@@ -89,7 +96,7 @@ internal sealed class TcpSipChannel : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task<TcpSipConnection?> ConnectAsync(IPEndPoint destination)
+    private async Task<(TcpSipConnection? Connection, string? Error)> ConnectAsync(IPEndPoint destination)
     {
         var socket = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -98,7 +105,7 @@ internal sealed class TcpSipChannel : IAsyncDisposable
             {
                 _logger.LogWarning("TCP connection limit reached; not connecting to {Destination}", destination);
                 socket.Dispose();
-                return null;
+                return (null, $"connection limit {_maxConnections} reached");
             }
 
             // Outgoing connections leave from the listening address so peers see the address we advertise.
@@ -118,14 +125,21 @@ internal sealed class TcpSipChannel : IAsyncDisposable
                 }, timeout.Token).ConfigureAwait(false);
             }
 
-            return Register(socket, stream);
+            return (Register(socket, stream), null);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or IOException or
                                        System.Security.Authentication.AuthenticationException)
         {
-            _logger.LogWarning("TCP connect to {Destination} failed: {Error}", destination, ex.Message);
+            var why = ex switch
+            {
+                _ when socket.Connected && _certificate is not null => $"TLS handshake with {destination} failed: {ex.Message}",
+                SocketException se => $"{Transport.ToString().ToUpperInvariant()} connect to {destination} failed: {se.SocketErrorCode}",
+                OperationCanceledException => $"{Transport.ToString().ToUpperInvariant()} connect to {destination} timed out after {_connectTimeout.TotalMilliseconds:0} ms",
+                _ => $"{Transport.ToString().ToUpperInvariant()} connect to {destination} failed: {ex.Message}",
+            };
+            _logger.LogWarning("{Error}", why);
             socket.Dispose();
-            return null;
+            return (null, why);
         }
     }
 

@@ -178,4 +178,13 @@ public class DigestAuthTests
         var header = challenge.Answer(new DigestCredentials("Mufasa", "Circle Of Life"), "GET", "/dir/index.html", "0a4f113b", 1);
         header.ShouldContain("response=\"6629fae49393a05397450978507c4ef1\"");
     }
+
+    [Fact]
+    public void Credentials_never_print_their_password()
+    {
+        var text = new DigestCredentials("Mufasa", "Circle Of Life", "testrealm").ToString();
+        text.ShouldNotContain("Circle Of Life");
+        text.ShouldContain("Mufasa");
+        text.ShouldContain("Password = ***");
+    }
 }

@@ -28,7 +28,9 @@ public class TopologyHidingTests
         var upstream = $"<sip:{bed.Caller.HostPort};lr;upstream>";
         var callerBranch = bed.Caller.NewBranch();
         var text = SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, callerBranch,
-                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\nDiversion: <sip:200@127.0.0.11>;reason=unconditional\r\n")
+                extraHeaders: $"Record-Route: {upstream}\r\nP-Asserted-Identity: <sip:alice@127.0.0.11>\r\nDiversion: <sip:200@127.0.0.11>;reason=unconditional\r\n" +
+                              "P-Charging-Vector: icid-value=1234;icid-generated-at=127.0.0.11\r\nCall-Info: <http://127.0.0.11/photo.png>;purpose=icon\r\n" +
+                              "Alert-Info: <http://127.0.0.11/ring2>\r\n")
             .Replace("Via: ", "Via: SIP/2.0/UDP 127.0.0.11:5999;branch=z9hG4bK-first-hop\r\nVia: ", StringComparison.Ordinal);
         // The second Via line is the caller's own: swap so the caller's Via is on top as it must be.
         var lines = text.Split("\r\n").ToList();
@@ -50,7 +52,7 @@ public class TopologyHidingTests
         atCarrier.From.Tag.ShouldBe("caller-tag");
         atCarrier.From.Uri!.User.ShouldBe("alice");
         atCarrier.From.Uri.Host.ShouldBe("127.0.0.1");
-        atCarrier.CallId.ShouldBe(bed.CallId);
+        atCarrier.CallId.ShouldNotBe(bed.CallId); // the Call-ID alias (CallIdAliasTests)
 
         // Responses get the caller's Via stack and the caller side's Record-Route back.
         await bed.Callee.RespondAsync(atCarrier, 180, "Ringing", bed.Proxy);
@@ -76,14 +78,16 @@ public class TopologyHidingTests
 
         // The carrier's re-INVITE goes to the proxy's Contact and is mapped back to the caller through its route set.
         var reinvite = SipText.InDialog("INVITE", bed.Callee, atCarrier.Contacts[0].UriText, atCarrier.GetValues(SipHeaderId.RecordRoute),
-            atCarrier.GetFirst(SipHeaderId.To) + ";tag=callee-tag", atCarrier.GetFirst(SipHeaderId.From)!, bed.CallId, 1, bed.Callee.NewBranch());
+            atCarrier.GetFirst(SipHeaderId.To) + ";tag=callee-tag", atCarrier.GetFirst(SipHeaderId.From)!, atCarrier.CallId, 1, bed.Callee.NewBranch());
         await bed.Callee.SendAsync(reinvite, bed.Proxy);
         var atCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Invite);
         atCaller.RequestUri.ShouldBe($"sip:alice@{bed.Caller.HostPort}");
         atCaller.GetValues(SipHeaderId.Route).ShouldBe([upstream]);
         atCaller.GetFirst(SipHeaderId.To).ShouldBe(callerFrom);
         atCaller.From.Tag.ShouldBe("callee-tag");
-        var answer = SipMessageBuilder.ResponseTo(atCaller, 200, "OK", "caller-tag").Add(SipHeaderId.Contact, $"<sip:alice@{bed.Caller.HostPort}>");
+        var answer = SipMessageBuilder.ResponseTo(atCaller, 200, "OK", "caller-tag").Add(SipHeaderId.Contact, $"<sip:alice@{bed.Caller.HostPort}>")
+            .Add(SipHeaderId.RecordRoute, "<sip:127.0.0.11;lr>").Add("P-Asserted-Identity", "<sip:alice@127.0.0.11>")
+            .Add("Warning", "399 127.0.0.11 \"codec changed\"");
         await bed.Caller.SendAsync(answer.ToArray(), bed.Proxy);
         var reinviteOk = await bed.Callee.ExpectResponseAsync(200);
         Headers(reinviteOk).ShouldNotContain("127.0.0.11");
@@ -142,7 +146,11 @@ public class TopologyHidingTests
         toCarrier.CSeq.Number.ShouldBe(3u);
         toCarrier.From.Uri!.User.ShouldBe("+31205550100");
         toCarrier.To.Tag.ShouldBe("callee-tag");
+        toCarrier.CallId.ShouldBe(first.CallId);
+        second.CallId.ShouldBe(first.CallId);
+        first.CallId.ShouldNotBe(bed.CallId);
         var toCaller = await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        toCaller.CallId.ShouldBe(bed.CallId);
         toCaller.GetFirst(SipHeaderId.To).ShouldBe("\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag");
         (await bed.Policy.WaitForAsync("Ended")).Reason.ShouldBe("maximum duration reached");
     }

@@ -34,8 +34,12 @@ public sealed class FakeProxyPolicy : IProxyPolicy
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody)
+    /// <summary>The callee-side Call-ID reported with each answer.</summary>
+    public ConcurrentQueue<string> AnsweredCalleeCallIds { get; } = new();
+
+    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
     {
+        AnsweredCalleeCallIds.Enqueue(calleeCallId);
         if (AnswerDelay > TimeSpan.Zero)
         {
             await Task.Delay(AnswerDelay);
