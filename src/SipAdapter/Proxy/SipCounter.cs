@@ -26,4 +26,7 @@ public enum SipCounter
     CallsFailed,
     CallsEnded,
     OptionsAnswered,
+    DialogPingsSent,
+    DialogPingFailures,
+    DeadDialogsEnded,
 }
