@@ -69,6 +69,7 @@ internal sealed partial class ProxyCore
             return;
         }
 
+        Counters.Increment(SipCounter.DialogPingsAnswered);
         if (ping.Outstanding == client)
         {
             ping.Outstanding = null;

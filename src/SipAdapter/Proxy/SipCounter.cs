@@ -27,6 +27,7 @@ public enum SipCounter
     CallsEnded,
     OptionsAnswered,
     DialogPingsSent,
+    DialogPingsAnswered,
     DialogPingFailures,
     DeadDialogsEnded,
 }
