@@ -22,6 +22,14 @@ public sealed record ControllerSettings
     /// <summary>SIP Timer C: how long a ringing target may go without a final answer before it is cancelled
     /// (the caller then gets 408). Null: the RFC default of 3 minutes. Tests shorten it.</summary>
     public TimeSpan? SipTimerC { get; init; }
+    /// <summary>SIP T1 (RTT estimate; Timers B/F are 64*T1). Null: the RFC default of 500 ms. Tests shorten it so a
+    /// silent party is detected in seconds.</summary>
+    public TimeSpan? SipT1 { get; init; }
+    /// <summary>Dialog keep-alive (<c>--dialog-ping SECONDS</c>): every answered call gets an in-dialog OPTIONS to each
+    /// party this often; a party that does not know the dialog (481) or stops answering ends the call. Null: off.</summary>
+    public TimeSpan? DialogPingInterval { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Unanswered pings (408, no answer, transport error) in a row that end a call (<c>--dialog-ping-failures</c>); 481 ends it at once.</summary>
+    public int DialogPingFailures { get; init; } = 2;
     public bool TlsEnabled => !string.IsNullOrEmpty(TlsCertificatePath);
     public string HttpUrl { get; init; } = "http://127.0.0.1:8080";
     /// <summary>Apply the built-in demo provisioning document at start-up.</summary>
@@ -59,6 +67,10 @@ public sealed record ControllerSettings
         if (TlsEnabled && !File.Exists(TlsCertificatePath)) throw new ArgumentException($"--tls-cert: file '{TlsCertificatePath}' does not exist");
         if (TlsEnabled && !File.Exists(TlsKeyPath)) throw new ArgumentException($"--tls-key: file '{TlsKeyPath}' does not exist");
         if (SipTimerC is { } timerC && timerC <= TimeSpan.Zero) throw new ArgumentException($"SipTimerC must be positive, got {timerC}");
+        if (SipT1 is { } t1 && (t1 <= TimeSpan.Zero || t1 > TimeSpan.FromSeconds(4))) throw new ArgumentException($"SipT1 must be above 0 and at most 4 s, got {t1}");
+        if (DialogPingInterval is { } ping && (ping < TimeSpan.FromSeconds(1) || ping > TimeSpan.FromHours(1)))
+            throw new ArgumentException($"--dialog-ping must be 1 to 3600 seconds (0 turns it off), got {ping.TotalSeconds} s");
+        if (DialogPingFailures is < 1 or > 10) throw new ArgumentException($"--dialog-ping-failures must be 1 to 10, got {DialogPingFailures}");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _)) throw new ArgumentException($"--http must be an absolute URL, got '{HttpUrl}'");
     }
 }

@@ -49,6 +49,15 @@ public sealed record SipServerOptions
     /// <c>DialogParty.Proxy</c>) after this long; null: never. Protects limits and credit from vanished parties.</summary>
     public TimeSpan? MaxDialogDuration { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>Dialog keep-alive: every answered dialog gets an in-dialog OPTIONS to each party this often, and a
+    /// party that answers 481, or 408 / nothing / a transport error <see cref="DialogPingFailureLimit"/> times in a
+    /// row, ends the dialog (BYE to both sides, OnEndedAsync with <c>DialogParty.Proxy</c>). Null (the default): no pings.</summary>
+    public TimeSpan? DialogPingInterval { get; init; }
+
+    /// <summary>Consecutive failed pings of one party (408, no answer within Timer F, transport error) that end the
+    /// dialog; a 481 ends it at once. 1..10.</summary>
+    public int DialogPingFailureLimit { get; init; } = 2;
+
     /// <summary>TCP connections without traffic for this long are closed.</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -128,6 +137,16 @@ public sealed record SipServerOptions
         if (MaxDialogDuration is { } maxDialog)
         {
             CheckPositive(maxDialog, nameof(MaxDialogDuration));
+        }
+
+        if (DialogPingInterval is { } ping && (ping < TimeSpan.FromMilliseconds(100) || ping > TimeSpan.FromHours(1)))
+        {
+            throw new ArgumentException($"SipServerOptions.DialogPingInterval must be between 100 ms and 1 hour (null: off), was {ping}.", nameof(DialogPingInterval));
+        }
+
+        if (DialogPingFailureLimit is < 1 or > 10)
+        {
+            throw new ArgumentException($"SipServerOptions.DialogPingFailureLimit must be 1..10, was {DialogPingFailureLimit}.", nameof(DialogPingFailureLimit));
         }
 
         if (T2 < T1)

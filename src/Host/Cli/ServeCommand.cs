@@ -34,6 +34,14 @@ public sealed class ServeSettings : CommonSettings
     [Description("Longest a call may last after it is answered, e.g. 4h, 90m, 3600s (default: 4h)")]
     public string? MaxCallDuration { get; init; }
 
+    [CommandOption("--dialog-ping <SECONDS>")]
+    [Description("Send an in-dialog OPTIONS to both parties of every answered call this often and end calls whose party is gone (default: 60; 0: off)")]
+    public int? DialogPing { get; init; }
+
+    [CommandOption("--dialog-ping-failures <N>")]
+    [Description("Unanswered pings in a row (408 or no answer) that end a call; a 481 ends it at once (default: 2)")]
+    public int? DialogPingFailures { get; init; }
+
     [CommandOption("--no-link-limits")]
     [Description("Do not refuse calls over the provisioned link limits (load benchmarks on the demo, whose globex-main takes 2 calls)")]
     public bool NoLinkLimits { get; init; }
@@ -54,6 +62,10 @@ public sealed class ServeSettings : CommonSettings
             return Spectre.Console.ValidationResult.Error($"--max-call-duration: '{MaxCallDuration}' is not a duration such as 4h, 90m or 3600s");
         if (Dns is not null && !IPEndPoint.TryParse(Dns, out _))
             return Spectre.Console.ValidationResult.Error($"--dns: '{Dns}' is not an IP address or ip:port");
+        if (DialogPing is < 0 or > 3600)
+            return Spectre.Console.ValidationResult.Error($"--dialog-ping: {DialogPing} is not 0 (off) to 3600 seconds");
+        if (DialogPingFailures is < 1 or > 10)
+            return Spectre.Console.ValidationResult.Error($"--dialog-ping-failures: {DialogPingFailures} is not 1 to 10");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
         if (TlsPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--tls-port: {TlsPort} is not a port");
         var cert = TlsCert ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_CERT");
@@ -82,6 +94,13 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             EnforceLinkLimits = !settings.NoLinkLimits,
             MaxCallDuration = settings.MaxCallDuration is { } max ? Limits.DurationText.Parse(max)!.Value : TimeSpan.FromHours(4),
             Dns = settings.Dns ?? env("CALLCONTROL_DNS"),
+            DialogPingInterval = settings.DialogPing switch
+            {
+                null => new ControllerSettings().DialogPingInterval,
+                0 => null,
+                var seconds => TimeSpan.FromSeconds(seconds.Value),
+            },
+            DialogPingFailures = settings.DialogPingFailures ?? new ControllerSettings().DialogPingFailures,
         };
         await using var app = ControllerHost.Build(controller);
         try

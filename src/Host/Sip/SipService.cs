@@ -38,8 +38,11 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
             TlsPort = settings.TlsEnabled ? settings.TlsPort : null,
             TlsCertificatePath = settings.TlsCertificatePath,
             TlsKeyPath = settings.TlsKeyPath,
+            DialogPingInterval = settings.DialogPingInterval,
+            DialogPingFailureLimit = settings.DialogPingFailures,
         };
         if (settings.SipTimerC is { } timerC) options = options with { TimerC = timerC };
+        if (settings.SipT1 is { } t1) options = options with { T1 = t1, T2 = t1 > options.T2 ? t1 : options.T2 };
         _server = new SipServer(options, policy, clock, new SystemSipScheduler(), loggers.CreateLogger("CallControl.Sip"));
         await _server.StartAsync(ct);
         Running = _server;

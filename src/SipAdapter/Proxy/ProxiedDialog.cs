@@ -57,6 +57,15 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
     /// <summary>The maximum-duration timer, if any.</summary>
     public IDisposable? Timer { get; set; }
 
+    /// <summary>The keep-alive timer (next round of in-dialog OPTIONS), if pinging is on.</summary>
+    public IDisposable? PingTimer { get; set; }
+
+    public DialogPing CallerPing { get; } = new(DialogParty.Caller);
+
+    public DialogPing CalleePing { get; } = new(DialogParty.Callee);
+
+    public bool Owns(DialogPing ping) => ping == CallerPing || ping == CalleePing;
+
     public void SawRequest(DialogParty party, uint cseq)
     {
         if (party == DialogParty.Caller && cseq > CallerCSeq)
@@ -69,10 +78,13 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
         }
     }
 
-    public void StopTimer()
+    /// <summary>Stops the maximum-duration and keep-alive timers (the dialog ended).</summary>
+    public void StopTimers()
     {
         Timer?.Dispose();
         Timer = null;
+        PingTimer?.Dispose();
+        PingTimer = null;
     }
 
     /// <summary>Which party sent a request with these tags, or null when the tags do not match this dialog.</summary>

@@ -279,7 +279,7 @@ internal sealed partial class ProxyCore
         {
             // Write-ahead: the end of the call is durable before the BYE goes on.
             dialog.Ended = true;
-            dialog.StopTimer();
+            dialog.StopTimers();
             _logger.LogDebug("Dialog {Key} ended by {Party} after {Duration}", dialog.Key, byeParty, Now - dialog.AnsweredAt);
             Counters.Increment(SipCounter.CallsEnded);
             await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, byeParty, "BYE"), "OnEndedAsync").ConfigureAwait(false);

@@ -42,6 +42,9 @@ internal sealed partial class ProxyCore
                 case OptionsProbe probe:
                     OnProbeResponse(probe, response);
                     break;
+                case DialogPing ping:
+                    await OnPingResponseAsync(context, ping, client, response).ConfigureAwait(false);
+                    break;
                 default:
                     if (client.IsInvite && response.StatusCode is >= 200 and < 300)
                     {
@@ -171,6 +174,7 @@ internal sealed partial class ProxyCore
             }
 
             context.Dialog = dialog;
+            StartDialogPings(context, dialog);
             invite.ServerTransaction.SendFinal(UpstreamResponse(response, invite.Request, invite.Leg, towardCaller: true), code);
             return;
         }
@@ -205,21 +209,36 @@ internal sealed partial class ProxyCore
     }
 
     /// <summary>The dialog reached its maximum duration (<see cref="ForwardInvite.MaxDuration"/> or
-    /// <c>MaxDialogDuration</c>): end it on both sides so that what the call holds (limits, credit) is released.
-    /// Each BYE follows that party's route set with its leg's From/To and the next CSeq of our side of the dialog.</summary>
-    private async Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog)
+    /// <c>MaxDialogDuration</c>): end it on both sides so that what the call holds (limits, credit) is released.</summary>
+    private Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog)
     {
         if (context.Dialog != dialog || dialog.Ended)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        dialog.Ended = true;
-        Counters.Increment(SipCounter.CallsEnded);
         _logger.LogWarning("Dialog {Key} reached the maximum duration; sending BYE to both parties", dialog.Key);
-        await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, "maximum duration reached"), "OnEndedAsync").ConfigureAwait(false);
-        SendOwnInDialogRequest(context, dialog, DialogParty.Callee, "BYE", dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1);
-        SendOwnInDialogRequest(context, dialog, DialogParty.Caller, "BYE", dialog.CalleeCSeq + 1);
+        return EndDialogByProxyAsync(context, dialog, "maximum duration reached");
+    }
+
+    /// <summary>The proxy ends an answered dialog itself (maximum duration, dead party): the policy is told first
+    /// (write-ahead), then each party gets a BYE that follows its route set with its leg's From/To and the next CSeq
+    /// of our side of the dialog.</summary>
+    private async Task EndDialogByProxyAsync(CallContext context, ProxiedDialog dialog, string reason)
+    {
+        dialog.Ended = true;
+        dialog.StopTimers();
+        Counters.Increment(SipCounter.CallsEnded);
+        await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, reason), "OnEndedAsync").ConfigureAwait(false);
+        if (OwnRequestToward(dialog, DialogParty.Callee, context.CallId) is { } toCallee)
+        {
+            await SendOwnRequestAsync(context, "BYE", toCallee, dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1, null, null).ConfigureAwait(false);
+        }
+
+        if (OwnRequestToward(dialog, DialogParty.Caller, context.CallId) is { } toCaller)
+        {
+            await SendOwnRequestAsync(context, "BYE", toCaller, dialog.CalleeCSeq + 1, null, null).ConfigureAwait(false);
+        }
 
         // Keep the ended dialog a while so that a BYE crossing ours is still recognised (not an unknown dialog).
         dialog.Timer = context.Environment!.Schedule(_timers.TimerB, () =>
@@ -231,6 +250,29 @@ internal sealed partial class ProxyCore
 
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>Where and as whom a request this proxy originates inside the dialog goes to <paramref name="party"/>
+    /// (BYE, keep-alive OPTIONS): that party's remote target and route set, and the From/To of its leg with the other
+    /// party's tag as From tag. Null when the party gave no Contact.</summary>
+    private static OwnRequestTarget? OwnRequestToward(ProxiedDialog dialog, DialogParty party, string callId)
+    {
+        if (party == DialogParty.Callee)
+        {
+            return dialog.CalleeTarget is { } calleeTarget
+                ? new OwnRequestTarget(calleeTarget, dialog.CalleeRouteSet, FirstHop(dialog.CalleeRouteSet, calleeTarget) ?? dialog.Callee,
+                    dialog.Leg.From, dialog.CalleeTo, dialog.Leg.CallId ?? callId)
+                : null;
+        }
+
+        if (dialog.CallerTarget is not { } callerTarget)
+        {
+            return null;
+        }
+
+        // No route set: back where the caller's requests come from (NAT, TCP connection reuse).
+        var destination = dialog.CallerRouteSet.Count > 0 ? FirstHop(dialog.CallerRouteSet, callerTarget) ?? dialog.CallerDestination : dialog.CallerDestination;
+        return new OwnRequestTarget(callerTarget, dialog.CallerRouteSet, destination, $"{dialog.CallerTo};tag={dialog.CalleeTag}", dialog.CallerFrom, callId);
     }
 
     private static SipEndpoint? FirstHop(IReadOnlyList<string> routeSet, string remoteTarget)
@@ -248,59 +290,41 @@ internal sealed partial class ProxyCore
         return TryResolve(uri, out var endpoint) ? endpoint : null;
     }
 
-    /// <summary>The one place that builds a request this proxy itself sends inside a proxied dialog (the BYEs at the
-    /// maximum duration; keep other such requests, e.g. in-dialog OPTIONS, here too): toward <paramref name="toward"/>
-    /// with that party's Contact as Request-URI, its route set and first hop, the From/To of its leg and the Call-ID
-    /// that leg uses (the alias of a topology-hidden callee leg). Returns the started client transaction (responses end
-    /// there unless the caller sets an <see cref="ClientTransaction.Owner"/>), or null when the party's Contact is unknown.</summary>
-    private ClientTransaction? SendOwnInDialogRequest(CallContext context, ProxiedDialog dialog, DialogParty toward, string method, uint cseq)
+    /// <summary>The one place that builds and sends a request this proxy originates inside a dialog, in a client
+    /// transaction of its own. Null when it could not be sent (transport error; the transaction is ended).</summary>
+    private async Task<ClientTransaction?> SendOwnRequestAsync(CallContext context, string method, OwnRequestTarget target, uint cseq,
+        object? owner, Func<ClientTransaction, Task>? onTimeout)
     {
-        string requestUri, from, to, callId;
-        IReadOnlyList<string> routeSet;
-        SipEndpoint destination;
-        if (toward == DialogParty.Callee)
-        {
-            if (dialog.CalleeTarget is null)
-            {
-                return null;
-            }
-
-            (requestUri, routeSet, from, to) = (dialog.CalleeTarget, dialog.CalleeRouteSet, dialog.Leg.From, dialog.CalleeTo);
-            callId = dialog.Leg.CallId ?? context.CallId;
-            destination = FirstHop(routeSet, requestUri) ?? dialog.Callee;
-        }
-        else
-        {
-            if (dialog.CallerTarget is null)
-            {
-                return null;
-            }
-
-            (requestUri, routeSet, from, to) = (dialog.CallerTarget, dialog.CallerRouteSet, $"{dialog.CallerTo};tag={dialog.CalleeTag}", dialog.CallerFrom);
-            callId = context.CallId;
-            // No route set: back where the caller's requests come from (NAT, TCP connection reuse).
-            destination = routeSet.Count > 0 ? FirstHop(routeSet, requestUri) ?? dialog.CallerDestination : dialog.CallerDestination;
-        }
-
         var branch = NewBranch(0);
-        var builder = SipMessageBuilder.Request(method, requestUri)
-            .Add(SipHeaderId.Via, OwnVia(destination.Transport, branch))
+        var builder = SipMessageBuilder.Request(method, target.RequestUri)
+            .Add(SipHeaderId.Via, OwnVia(target.Destination.Transport, branch))
             .Add(SipHeaderId.MaxForwards, "70");
-        foreach (var route in routeSet)
+        foreach (var route in target.RouteSet)
         {
             builder.Add(SipHeaderId.Route, route);
         }
 
         var bytes = builder
-            .Add(SipHeaderId.From, from)
-            .Add(SipHeaderId.To, to)
-            .Add(SipHeaderId.CallId, callId)
+            .Add(SipHeaderId.From, target.From)
+            .Add(SipHeaderId.To, target.To)
+            .Add(SipHeaderId.CallId, target.CallId)
             .Add(SipHeaderId.CSeq, $"{cseq} {method}")
             .ToArray();
-        var request = new ClientTransaction(ClientKey(branch, SipMethods.Parse(method)), branch, ParseOwn(bytes), bytes, destination, context.Environment!);
-        context.ClientTransactions[request.Key] = request;
-        request.Start();
-        Send(destination, bytes);
-        return request;
+        var parsed = ParseOwn(bytes);
+        var client = new ClientTransaction(ClientKey(branch, parsed.Method), branch, parsed, bytes, target.Destination, context.Environment!)
+        {
+            Owner = owner,
+            OnTimeout = onTimeout,
+        };
+        context.ClientTransactions[client.Key] = client;
+        client.Start();
+        if (await Sender.SendAsync(target.Destination, bytes).ConfigureAwait(false))
+        {
+            return client;
+        }
+
+        Counters.Increment(SipCounter.TransportErrors);
+        client.Terminate();
+        return null;
     }
 }

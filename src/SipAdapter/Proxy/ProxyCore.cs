@@ -34,6 +34,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private readonly string _instance = Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture);
     private readonly CancellationToken _stopping;
     private readonly TimeSpan? _maxDialogDuration;
+    private readonly TimeSpan? _dialogPingInterval;
+    private readonly int _dialogPingFailureLimit;
     private long _sequence;
 
     public ProxyCore(IProxyPolicy policy, IClock clock, ISipScheduler scheduler, ILogger logger, SipServerOptions options,
@@ -50,6 +52,8 @@ internal sealed partial class ProxyCore : ISipMessageSink
         _stopping = stopping;
         ListenAddress = options.ListenAddress;
         _maxDialogDuration = options.MaxDialogDuration;
+        _dialogPingInterval = options.DialogPingInterval;
+        _dialogPingFailureLimit = options.DialogPingFailureLimit;
     }
 
     public SipCounters Counters { get; }

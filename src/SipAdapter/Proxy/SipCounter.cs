@@ -26,4 +26,8 @@ public enum SipCounter
     CallsFailed,
     CallsEnded,
     OptionsAnswered,
+    DialogPingsSent,
+    DialogPingsAnswered,
+    DialogPingFailures,
+    DeadDialogsEnded,
 }

@@ -82,6 +82,10 @@ public sealed class ProvisioningApiTests(ControllerFixture controller) : IClassF
     [InlineData("cdrs", "--format", "xml")]
     [InlineData("route", "+31205550200")]
     [InlineData("provision", "/no/such/file.json")]
+    [InlineData("serve", "--dialog-ping", "-5")]
+    [InlineData("serve", "--dialog-ping", "4000")]
+    [InlineData("serve", "--dialog-ping", "soon")]
+    [InlineData("serve", "--dialog-ping-failures", "0")]
     public async Task Bad_cli_input_exits_with_code_2(params string[] args)
     {
         var rc = await CliApp.RunAsync(args);

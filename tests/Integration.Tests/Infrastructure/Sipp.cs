@@ -39,9 +39,10 @@ public sealed class Sipp : IAsyncDisposable
     }
 
     /// <summary>Starts a sipp that answers calls on <paramref name="address"/>:<paramref name="port"/>; returns once its socket is bound.</summary>
-    public static async Task<Sipp> StartServerAsync(string scenario, IPAddress address, int port, int calls = 1, string transport = "u1", IDictionary<string, string>? replace = null)
+    public static async Task<Sipp> StartServerAsync(string scenario, IPAddress address, int port, int calls = 1, string transport = "u1", IDictionary<string, string>? replace = null,
+        params string[] extra)
     {
-        var sipp = Start(scenario, address, port, [ "-m", calls.ToString() ], transport, replace);
+        var sipp = Start(scenario, address, port, [ "-m", calls.ToString(), .. extra ], transport, replace);
         // Condition, not a sleep: sipp is ready when its port is taken.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!PortTaken(address, port, transport))
@@ -78,6 +79,14 @@ public sealed class Sipp : IAsyncDisposable
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sipp");
         return new Sipp(process, dir, address, port);
+    }
+
+    /// <summary>Kills sipp at once (a PBX that crashed or dropped off the network: it answers nothing any more).</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>Waits for sipp to finish its calls (bounded), and returns how it went.</summary>
