@@ -199,6 +199,32 @@ public class DialogPingTests
     }
 
     [Fact]
+    public async Task Pings_and_the_bye_toward_a_topology_hidden_carrier_use_its_call_id_alias()
+    {
+        var scheduler = new ManualSipScheduler();
+        await using var bed = await ProxyTestBed.StartAsync(scheduler, o => o with { DialogPingInterval = Interval }, scheduler.Clock);
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:{invite.RequestUriUser}@{bed.Callee.HostPort}", bed.Callee.SipEndpoint) { HideTopology = true }]);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var invite = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        var alias = invite.CallId;
+        alias.ShouldNotBe(bed.CallId);
+        await bed.Callee.RespondAsync(invite, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+
+        await scheduler.WaitForTimerAsync(Interval);
+        scheduler.Advance(Interval);
+        var atCarrier = await ExpectPingAsync(bed.Callee);
+        atCarrier.CallId.ShouldBe(alias, "the carrier knows the dialog only by its alias");
+        (await ExpectPingAsync(bed.Caller)).CallId.ShouldBe(bed.CallId);
+
+        // The carrier's 481 carries the alias: it must still find the dialog and end it.
+        await bed.Callee.RespondAsync(atCarrier, 481, "Call/Transaction Does Not Exist", bed.Proxy);
+        (await bed.Policy.WaitForAsync("Ended")).Party.ShouldBe(DialogParty.Proxy);
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(alias);
+        (await bed.Caller.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(bed.CallId);
+    }
+
+    [Fact]
     public async Task Pinging_is_off_by_default()
     {
         var scheduler = new ManualSipScheduler();
