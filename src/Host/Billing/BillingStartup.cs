@@ -20,6 +20,8 @@ public static class BillingServices
         services.AddSingleton<ReRatingService>();
         services.AddSingleton<InvoiceService>();
         services.AddSingleton<CreditGuard>();
+        services.AddSingleton<CardGuard>();
+        services.AddSingleton<CardAdmin>();
         services.AddHostedService<BillingStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBilling>());
         services.AddHostedService<ReservationSweeper>();
