@@ -136,3 +136,16 @@ public sealed class CardAdmin(BillingAdmin admin, BillingLog log, IDocumentStore
         }
     }
 }
+
+/// <summary>How card arguments are written on the CLI and over HTTP.</summary>
+public static class CardText
+{
+    /// <summary>A date (<c>2027-12-31</c>: the card works through that UTC day) or an ISO instant; null when neither.</summary>
+    public static Instant? ParseExpiry(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var date = NodaTime.Text.LocalDatePattern.Iso.Parse(text);
+        if (date.Success) return date.Value.PlusDays(1).AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+        return BillingText.ParseInstant(text);
+    }
+}
