@@ -51,22 +51,21 @@ public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : 
         if (decision is null) return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {card.AccessNumber})");
         if (!decision.Admitted)
         {
+            // The decider's detail already says "card blocked: <reason>" / "card expired at <instant>".
             var (code, what) = decision.Refusal switch
             {
                 AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard => (Forbidden, "unknown PIN"),
-                AdmissionRefusal.CardBlocked => (Forbidden, "card blocked"),
-                AdmissionRefusal.CardExpired => (Forbidden, "card expired"),
-                AdmissionRefusal.TooManySimultaneousCalls => (BusyHere, "card in use"),
-                AdmissionRefusal.InsufficientCredit => (PaymentRequired, "insufficient credit"),
-                AdmissionRefusal.NoRate => (Forbidden, "no rate"),
-                AdmissionRefusal.CurrencyMismatch => (Forbidden, "currency mismatch"),
-                var other => (Forbidden, other.ToString()),
+                AdmissionRefusal.CardBlocked or AdmissionRefusal.CardExpired => (Forbidden, decision.Detail),
+                AdmissionRefusal.TooManySimultaneousCalls => (BusyHere, $"card in use: {decision.Detail}"),
+                AdmissionRefusal.InsufficientCredit => (PaymentRequired, $"insufficient credit: {decision.Detail}"),
+                AdmissionRefusal.NoRate => (Forbidden, $"no rate: {decision.Detail}"),
+                var other => (Forbidden, $"{other}: {decision.Detail}"),
             };
             // A wrong PIN names no card: the caller must not learn which card is near their guess.
-            var detail = decision.Refusal is AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard
+            var reason = decision.Refusal is AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard
                 ? $"calling card refused: {what} (access number {card.AccessNumber})"
-                : $"calling card {cardId} refused: {what}: {decision.Detail}";
-            return Refuse(call, code, detail);
+                : $"calling card {cardId} refused: {what}";
+            return Refuse(call, code, reason);
         }
 
         _calls[call.CallKey] = new CardCallInProgress(cardId, destination);
