@@ -99,7 +99,9 @@ public sealed class CardCallTests(CardControllerFixture fixture) : IClassFixture
     public async Task A_card_call_is_charged_to_the_card_with_its_cause_and_the_pin_is_recorded_nowhere()
     {
         var before = (await fixture.Log.LoadAsync()).Accounts["card-charged"].Balance;
-        await using var callee = await Sipp.StartServerAsync("uas-answer.xml", ControllerFixture.AcmeAddress, Controller.AcmePort);
+        // The caller's To carried the access number and the PIN: the callee must see a To naming the destination only.
+        await using var callee = await Sipp.StartServerAsync("uas-answer-expect.xml", ControllerFixture.AcmeAddress, Controller.AcmePort,
+            replace: RoutedCallsTests.Expect("To: <sip:[+]31205550100@127[.]0[.]0[.]11:"));
         var port = FreePort.Udp(ControllerFixture.GlobexAddress);
         await using var caller = Sipp.StartClient("uac-call.xml", ControllerFixture.GlobexAddress, port, Controller.SipEndpoint, Dial(CardControllerFixture.ChargedPin));
         var result = await caller.WaitAsync();
