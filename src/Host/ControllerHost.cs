@@ -89,6 +89,8 @@ public static class ControllerHost
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         // Credit comes after the limits guard: a call refused for limits reserves no credit.
         services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());
+        // Calling cards: the card named by the PIN pays (CreditGuard leaves these calls alone).
+        services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CardGuard>());
         overrides?.Invoke(services);
 
         var app = builder.Build();

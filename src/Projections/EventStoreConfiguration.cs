@@ -42,6 +42,7 @@ public static class EventStoreConfiguration
         typeof(CarrierDefined), typeof(CarrierRemoved),
         typeof(LcrRuleSet), typeof(LcrRuleRemoved),
         typeof(RoutingSettingsSet),
+        typeof(CardAccessNumberAdded), typeof(CardAccessNumberRemoved),
         .. LimitsProvisioningEventTypes,
     ];
 
@@ -67,6 +68,7 @@ public static class EventStoreConfiguration
     [
         .. BillingStateEventTypes,
         typeof(CallRated), typeof(CallNotRated), typeof(InvoiceIssued), typeof(CreditNoteIssued),
+        typeof(CardCallAdmitted),
     ];
 
     /// <summary>Reachability from probing, one stream per gateway or PBX (<see cref="HealthStreams"/>).</summary>

@@ -5,7 +5,11 @@ namespace CallControl.Billing.Accounts;
 
 public sealed record Reservation(CallKey Call, decimal Amount, Duration Granted, Instant At);
 
-public sealed record CallingCard(string PinHash, Instant ExpiresAt, int MaxSimultaneousUses, bool Blocked, string? BlockReason);
+public sealed record CallingCard(string PinHash, Instant ExpiresAt, int MaxSimultaneousUses, bool Blocked, string? BlockReason)
+{
+    /// <summary>Lookup key of the PIN (<see cref="CallingCardPin.Index"/>); null for cards issued without one.</summary>
+    public string? PinIndex { get; init; }
+}
 
 /// <summary>
 /// An account folded from its events. <see cref="Balance"/> = top-ups + adjustments - charges (negative for a postpaid
@@ -65,7 +69,7 @@ public sealed record Account(
     public Account Apply(object @event) => @event switch
     {
         CreditLimitChanged e => this with { CreditLimit = e.CreditLimit },
-        CallingCardIssued e => this with { Card = new CallingCard(e.PinHash, e.ExpiresAt, e.MaxSimultaneousUses, false, null) },
+        CallingCardIssued e => this with { Card = new CallingCard(e.PinHash, e.ExpiresAt, e.MaxSimultaneousUses, false, null) { PinIndex = e.PinIndex } },
         CallingCardBlocked e when Card is not null => this with { Card = Card with { Blocked = true, BlockReason = e.Reason } },
         CallingCardUnblocked when Card is not null => this with { Card = Card with { Blocked = false, BlockReason = null } },
         BalanceToppedUp e => this with { Balance = Balance + e.Amount },

@@ -25,7 +25,10 @@ public sealed record AccountOpened(string AccountId, AccountKind Kind, string Cu
 public sealed record CreditLimitChanged(string AccountId, decimal? CreditLimit, Instant At);
 
 /// <param name="PinHash">See <see cref="CallingCardPin.Hash"/>; the PIN itself is never stored.</param>
-public sealed record CallingCardIssued(string AccountId, string PinHash, Instant ExpiresAt, int MaxSimultaneousUses, Instant At);
+/// <param name="PinIndex">See <see cref="CallingCardPin.Index"/>: finds the card from the PIN dialled (null in cards issued
+/// before calls could use them: such a card cannot be found by its PIN).</param>
+public sealed record CallingCardIssued(string AccountId, string PinHash, Instant ExpiresAt, int MaxSimultaneousUses, Instant At,
+    string? PinIndex = null);
 
 public sealed record CallingCardBlocked(string AccountId, string Reason, Instant At);
 

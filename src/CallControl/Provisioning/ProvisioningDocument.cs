@@ -18,6 +18,8 @@ public sealed record ProvisioningDocument
     public EnumSpec? Enum { get; init; }
     /// <summary>Host part used in URIs the cloud makes up (Diversion headers).</summary>
     public string? SipDomain { get; init; }
+    /// <summary>Calling-card access numbers (E.164, owned by the provider): <c>&lt;access&gt;*&lt;PIN&gt;*&lt;destination&gt;</c>.</summary>
+    public IReadOnlyList<string> CardAccessNumbers { get; init; } = [];
 }
 
 public sealed record TenantSpec

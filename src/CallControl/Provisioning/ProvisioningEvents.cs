@@ -57,7 +57,7 @@ public sealed record LcrRuleRemoved(string RuleId, Instant At) : IProvisioningEv
 public sealed record RoutingSettingsSet(RoutingSettings Settings, Instant At) : IProvisioningEvent;
 
 /// <summary>Stream keys of provisioning objects: one stream per object.</summary>
-public static class ProvisioningStreams
+public static partial class ProvisioningStreams
 {
     public static string Tenant(string id) => $"tenant:{id}";
     public static string Pbx(string id) => $"pbx:{id}";

@@ -107,6 +107,7 @@ public static partial class ProvisioningPlanner
             if (!current.Forwards.TryGetValue(fwd.Did, out var old) || old != fwd)
                 Add(ProvisioningStreams.Forward(fwd.Did), new DidForwardSet(fwd.Did, fwd.TenantId, fwd.To, now));
         PlanLimits(current, wanted, Add, now);
+        PlanCards(current, wanted, Add, now);
         return changes;
     }
 
@@ -175,7 +176,7 @@ public static partial class ProvisioningPlanner
         {
             Tenants = tenants.ToImmutable(), Pbxs = pbxs.ToImmutable(), DidRanges = ranges.ToImmutable(),
             Forwards = forwards.ToImmutable(), Dialplans = dialplans.ToImmutable(), Gateways = gateways.ToImmutable(),
-            Carriers = carriers.ToImmutable(), LcrRules = lcr.ToImmutable(), Settings = settings,
+            Carriers = carriers.ToImmutable(), LcrRules = lcr.ToImmutable(), Settings = settings, CardAccessNumbers = DesiredCards(document),
         };
     }
 

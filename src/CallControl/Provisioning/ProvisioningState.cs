@@ -83,7 +83,7 @@ public sealed partial record ProvisioningState
             RoutingSettingsSet x => this with { Settings = x.Settings },
             _ => this,
         };
-        return next.ApplyLimits(e) with { AsOf = e.At };
+        return next.ApplyLimits(e).ApplyCards(e) with { AsOf = e.At };
     }
 
     public ProvisioningState ApplyAll(IEnumerable<IProvisioningEvent> events) => events.Aggregate(this, (s, e) => s.Apply(e));

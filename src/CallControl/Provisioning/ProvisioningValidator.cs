@@ -96,6 +96,7 @@ public static partial class ProvisioningValidator
         }
         ValidateRouting(errors, document, gatewayIds);
         ValidateLimits(errors, document);
+        ValidateCards(errors, document);
         return errors;
     }
 

@@ -25,6 +25,8 @@ public abstract record RoutingResult
     public string? Diversion { get; init; }
     /// <summary>The call leaves the cloud: strip Via/Record-Route/Contact details of the inside (topology hiding).</summary>
     public bool HideTopology { get; init; }
+    /// <summary>A calling-card call (dialled through an access number): the PIN for the card guard, else null.</summary>
+    public CardCall? Card { get; init; }
 }
 
 public sealed record CallRefused(int StatusCode, string Reason) : RoutingResult;

@@ -33,18 +33,52 @@ public static class Router
         var source = snapshot.FindSource(attempt.SourceAddress);
         if (source is null)
             return new CallRefused(403, $"Source address {attempt.SourceAddress} is not a provisioned PBX or gateway")
-            { Source = null, Dialled = dialled };
+            { Source = null, Dialled = CardDialString.Mask(dialled) };
 
-        var candidates = new List<RouteCandidate>();
         var fromPbx = source is PbxSource ps ? snapshot.Pbx(ps.Pbx.PbxId) : null;
+        if (!snapshot.HasCardAccessNumbers || !CardDialString.TrySplit(dialled, out var access, out var pin, out var rest))
+            return Route(snapshot, attempt, health, now, source, fromPbx, dialled, null, []);
 
-        // 1. Normalize.
-        var normalization = fromPbx switch
+        // 0. Calling cards: <access>*<PIN>*<destination>. The access part is normalized with the caller's dialplan, so a
+        // PBX may dial 0800... as it dials any national number; the destination is then routed like any call. What is
+        // recorded or printed carries the masked string, never the PIN.
+        var shown = CardDialString.Mask(dialled);
+        var accessNormalization = Normalize(fromPbx, access);
+        CallRefused Refuse(int status, string reason) => new(status, reason)
         {
-            { Dialplan: { } plan } => plan.Normalize(dialled),
-            not null => Dialplan.AsDialled(dialled),
-            _ => NormalizeFromGateway(dialled),
+            Source = source, Dialled = shown, Normalization = accessNormalization with { Dialled = shown },
+            Candidates = [new RouteCandidate("card", accessNormalization.Number ?? Printable(access), "skipped", reason)],
         };
+        if (accessNormalization.Number is not { } accessNumber || !snapshot.IsCardAccessNumber(accessNumber))
+            return Refuse(404, $"No route to '{Printable(shown)}': '{Printable(access)}' is not a calling-card access number");
+        if (pin.Length == 0 || string.IsNullOrEmpty(rest))
+            return Refuse(484, $"Incomplete card call to {accessNumber}: dial {Printable(access)}*PIN*destination");
+        if (pin.Length > 32 || !pin.All(char.IsAsciiDigit))
+            return Refuse(484, $"Card call to {accessNumber}: the PIN between the two '*' must be digits");
+
+        List<RouteCandidate> candidates = [new RouteCandidate("card", accessNumber, "matched",
+            $"calling-card access number {accessNumber} ({accessNormalization.Reason}); PIN not recorded; destination '{Printable(rest)}'")];
+        var result = Route(snapshot, attempt, health, now, source, fromPbx, rest, new CardCall(accessNumber, pin), candidates);
+        // The caller's To names the access number and the PIN: every forwarded leg gets its To rewritten (topology hiding).
+        return result is CallRefused or EnumLookupRequired
+            ? result with { Dialled = shown }
+            : result with { Dialled = shown, Card = new CardCall(accessNumber, pin), HideTopology = true };
+    }
+
+    private static Normalization Normalize(PbxInfo? fromPbx, string dialled) => fromPbx switch
+    {
+        { Dialplan: { } plan } => plan.Normalize(dialled),
+        not null => Dialplan.AsDialled(dialled),
+        _ => NormalizeFromGateway(dialled),
+    };
+
+    /// <param name="card">A calling-card call: <paramref name="dialled"/> is its destination part; gateways may then
+    /// reach numbers outside the cloud, and the global filters apply to callers from gateways too.</param>
+    private static RoutingResult Route(RoutingSnapshot snapshot, CallAttempt attempt, NetworkHealth health, Instant now,
+        CallSource source, PbxInfo? fromPbx, string dialled, CardCall? card, List<RouteCandidate> candidates)
+    {
+        // 1. Normalize.
+        var normalization = Normalize(fromPbx, dialled);
         candidates.Add(new RouteCandidate("normalize", normalization.RuleId ?? normalization.DialplanId ?? "e164",
             normalization.Succeeded ? "matched" : "skipped", normalization.Reason));
         var callerId = fromPbx is null ? attempt.Caller : PresentedCaller(snapshot, fromPbx, attempt.Caller);
@@ -57,8 +91,12 @@ public static class Router
         if (normalization.Number is not { } destination)
             return ctx.Refuse(404, $"No route to '{Printable(dialled)}': {normalization.Reason}");
 
-        // 3. Filters, for calls placed by PBXs.
-        if (fromPbx is not null && Filter(snapshot, fromPbx.Tenant, destination) is { } blocked)
+        // An access number dialled alone: the card call is incomplete, it must not go to a carrier.
+        if (card is null && snapshot.HasCardAccessNumbers && snapshot.IsCardAccessNumber(destination))
+            return ctx.Refuse(484, $"Incomplete card call: {destination} is a calling-card access number, dial it as access*PIN*destination");
+
+        // 3. Filters, for calls placed by PBXs and every card call (a card caller from a gateway gets the global filters).
+        if ((fromPbx is not null || card is not null) && Filter(snapshot, fromPbx?.Tenant, destination) is { } blocked)
             return ctx.Refuse(403, blocked);
 
         // 4. Forwarding and DIDs.
@@ -95,7 +133,7 @@ public static class Router
             }
 
         // 6. Outside the cloud. Gateways only reach DIDs: no transit through the cloud unless a DID forwards.
-        if (source is GatewaySource && diversion is null)
+        if (source is GatewaySource && diversion is null && card is null)
         {
             candidates.Add(new RouteCandidate("did", destination, "skipped", "no DID range contains the number"));
             return ctx.Refuse(404, $"No route to {destination}: not a DID of any PBX");

@@ -50,6 +50,9 @@ public sealed class RoutingSnapshot
     public RoutingSettings Settings => State.Settings;
     public int DidRangeCount => _dids.Count;
     public int LcrRuleCount => _lcr.Count;
+    /// <summary>Calling-card access numbers are provisioned (else no dialled string is looked at as a card call).</summary>
+    public bool HasCardAccessNumbers => State.CardAccessNumbers.Count > 0;
+    public bool IsCardAccessNumber(string e164) => State.CardAccessNumbers.Contains(e164);
 
     public RoutingSnapshot(ProvisioningState state)
     {

@@ -113,6 +113,8 @@ public sealed class BillingAdmin(IDocumentStore store, BillingLog log, IClock cl
         return result;
     }
 
+    internal Instant Now() => clock.GetCurrentInstant();
+
     private static bool IsValidId(string id) =>
         id.Length is > 0 and <= 63 && id.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '.' or '_' or '-');
 }

@@ -46,6 +46,10 @@ public sealed record BillingState(TariffBook Book, ImmutableDictionary<string, A
 {
     public static readonly BillingState Empty = new(TariffBook.Empty, ImmutableDictionary.Create<string, Account>(StringComparer.Ordinal), 0);
 
+    /// <summary>Calling cards by <see cref="CallingCardPin.Index"/> of their PIN -> card account id (changes only when a
+    /// card is issued, so the card guard finds a card with one lookup).</summary>
+    public ImmutableDictionary<string, string> CardsByPinIndex { get; init; } = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+
     /// <summary>Applies one event; events recorded after <paramref name="asOf"/> are left out.</summary>
     public BillingState Apply(object e, Instant? asOf = null)
     {
@@ -59,8 +63,17 @@ public sealed record BillingState(TariffBook Book, ImmutableDictionary<string, A
             default:
                 if (AccountEvents.AccountIdOf(e) is not { } id || !Accounts.TryGetValue(id, out var account)) return this;
                 if (asOf is { } limit && AccountEvents.AtOf(e) is { } at && at > limit) return this;
-                return this with { Accounts = Accounts.SetItem(id, account.Apply(e)) };
+                var next = this with { Accounts = Accounts.SetItem(id, account.Apply(e)) };
+                return e is CallingCardIssued issued ? next.IndexCard(account, issued) : next;
         }
+    }
+
+    private BillingState IndexCard(Account before, CallingCardIssued issued)
+    {
+        var index = CardsByPinIndex;
+        if (before.Card?.PinIndex is { } old && index.TryGetValue(old, out var owner) && owner == issued.AccountId) index = index.Remove(old);
+        if (issued.PinIndex is { } key) index = index.SetItem(key, issued.AccountId);
+        return this with { CardsByPinIndex = index };
     }
 }
 

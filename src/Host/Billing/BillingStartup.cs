@@ -20,6 +20,8 @@ public static class BillingServices
         services.AddSingleton<ReRatingService>();
         services.AddSingleton<InvoiceService>();
         services.AddSingleton<CreditGuard>();
+        services.AddSingleton<CardGuard>();
+        services.AddSingleton<CardAdmin>();
         services.AddHostedService<BillingStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBilling>());
         services.AddHostedService<ReservationSweeper>();
@@ -38,6 +40,12 @@ internal sealed class BillingStartup(ControllerSettings settings, BillingAdmin a
 
     public static string DemoTariffFolder => Path.Combine(AppContext.BaseDirectory, "Demo", "tariffs");
 
+    /// <summary>The demo calling card (README, "Calling cards"): dial <c>+318002273*4242424242*destination</c> (acme:
+    /// <c>08002273*4242424242*0201234567</c>). Its PIN is public: it is a demo.</summary>
+    public const string DemoCardId = "card-demo", DemoCardPin = "4242424242";
+    public const decimal DemoCardBalance = 5.00m;
+    public static readonly Instant DemoCardExpiresAt = Instant.FromUtc(2037, 1, 1, 0, 0);
+
     public async Task StartAsync(CancellationToken ct)
     {
         if (settings.Demo) await LoadDemoAsync(admin, logger, ct);
@@ -50,7 +58,18 @@ internal sealed class BillingStartup(ControllerSettings settings, BillingAdmin a
         if (!outcome.IsValid) throw new InvalidOperationException($"demo tariffs: {string.Join("; ", outcome.Errors)}");
         var acme = await admin.OpenAccountAsync("acme", AccountKind.Postpaid, "EUR", creditLimit: 1000m, ct: ct);
         var globex = await admin.OpenAccountAsync("globex", AccountKind.Prepaid, "EUR", creditLimit: null, initialBalance: 1.00m, ct: ct);
-        logger.LogInformation("Demo billing applied: {Tariffs} tariff events, {Accounts} account events", outcome.Events.Count, acme.Count + globex.Count);
+        var card = await admin.Locked<IReadOnlyList<object>>(async (session, state) =>
+        {
+            await Task.CompletedTask;
+            if (state.Accounts.ContainsKey(DemoCardId)) return ([], false);
+            var issued = CallControl.Billing.Cards.CallingCards.Issue(null,
+                new CallControl.Billing.Cards.IssueCard(DemoCardId, DemoCardPin, "EUR", DemoCardBalance, DemoCardExpiresAt, 1),
+                state.CardsByPinIndex.ContainsKey, admin.Now());
+            if (!issued.IsValid) throw new InvalidOperationException($"demo card: {issued.Field}: {issued.Error}");
+            session.Events.Append(CallControl.Projections.Billing.BillingStreams.Account(DemoCardId), issued.Events.ToArray());
+            return (issued.Events, true);
+        }, ct);
+        logger.LogInformation("Demo billing applied: {Tariffs} tariff events, {Accounts} account events", outcome.Events.Count, acme.Count + globex.Count + card.Count);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -36,6 +36,7 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     public GuardDecision Admit(NewCall call)
     {
         if (call.IsEmergency || call.Route.IsEmergency) return new GuardAdmits();
+        if (call.Route.Card is not null) return new GuardAdmits(); // the card pays: CardGuard
         if (PayingAccount(call.Route) is not { } accountId) return new GuardAdmits();
         if (Destination(call.Route) is not { } destination)
             return new GuardRefuses(Forbidden, $"no rate: {call.Route.GetType().Name} has no destination number to rate");

@@ -35,7 +35,8 @@ public sealed class CallPolicy(
             _ => ((string?)null, (string?)null, (string?)null),
         };
         var received = new CallReceived(key, invite.Key.CallId, invite.Key.FromTag, invite.Source.ToString(),
-            pbxId, gatewayId, tenantId, invite.FromUser, invite.RequestUriUser, invite.RequestUri, now);
+            pbxId, gatewayId, tenantId, invite.FromUser, CardDialString.Mask(invite.RequestUriUser),
+            CardDialString.MaskUri(invite.RequestUri, invite.RequestUriUser), now); // a calling-card PIN is never recorded
 
         try
         {
@@ -111,13 +112,13 @@ public sealed class CallPolicy(
             {
                 var pbx = r.Pbx;
                 var forward = new ForwardTarget($"sip:{r.Destination}@{FormatHost(pbx.Address)}:{pbx.Port}",
-                    new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)), ExtraHeaders: extra);
+                    new SipEndpoint(pbx.Address, pbx.Port, ParseTransport(pbx.Transport)), ExtraHeaders: extra) { HideTopology = result.HideTopology };
                 var planned = new List<PlannedTarget> { new(forward, new RoutedTarget("pbx", pbx.PbxId, forward.RequestUri, forward.Destination.ToString())) };
                 if (r.VoicemailFallback is { } vm)
                 {
                     // Unreachable on this call (no answer to the INVITE, 5xx): the proxy fails over to voicemail.
                     var fallback = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)),
-                        ExtraHeaders: [$"Diversion: {r.FallbackDiversion}"]);
+                        ExtraHeaders: [$"Diversion: {r.FallbackDiversion}"]) { HideTopology = result.HideTopology };
                     planned.Add(new PlannedTarget(fallback, new RoutedTarget("voicemail", pbx.PbxId, fallback.RequestUri, fallback.Destination.ToString())));
                 }
                 return new ForwardPlan(r.Destination, "pbx", pbx.PbxId, pbx.TenantId, pbx.PbxId, r.Reason, planned);
@@ -125,7 +126,8 @@ public sealed class CallPolicy(
             case RoutedToVoicemail v:
             {
                 var vm = v.Voicemail;
-                var forward = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)), ExtraHeaders: extra);
+                var forward = new ForwardTarget(vm.Uri, new SipEndpoint(vm.Address, vm.Port, ParseTransport(vm.Transport)), ExtraHeaders: extra)
+                    { HideTopology = result.HideTopology };
                 return new ForwardPlan(v.Destination, "voicemail", v.Pbx.PbxId, v.Pbx.TenantId, null, v.Reason,
                     [new PlannedTarget(forward, new RoutedTarget("voicemail", v.Pbx.PbxId, forward.RequestUri, forward.Destination.ToString()))]);
             }

@@ -46,6 +46,8 @@ public sealed record Cdr
     public LinkRef? LimitTarget { get; init; }
     /// <summary>The limit that refused the call (or that an emergency call went past), e.g. <c>pbx:acme-hq Calls limit 10</c>.</summary>
     public string? LimitHit { get; init; }
+    /// <summary>The calling card (account id) that pays for the call; null when it was not dialled through a card.</summary>
+    public string? CardId { get; init; }
 
     /// <summary>True while the dialog holds resources: routed or answered and not ended.</summary>
     public bool IsActive => EndedAt is null;

@@ -35,6 +35,8 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
         Disposition = CdrDispositions.Rejected, StatusCode = e.StatusCode, Reason = e.Reason, EndedAt = e.At, EndedBy = "system",
     };
 
+    public static Cdr Apply(CallControl.Projections.Billing.CardCallAdmitted e, Cdr cdr) => cdr with { CardId = e.CardId };
+
     public static Cdr Apply(CallAttemptFailed e, Cdr cdr) => cdr with { FailedAttempts = cdr.FailedAttempts + 1 };
 
     /// <summary>With several targets (gateway failover) the one that answered becomes the CDR's target.</summary>

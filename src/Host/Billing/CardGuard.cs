@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using CallControl.Billing.Accounts;
+using CallControl.Billing.Rating;
+using CallControl.Host.Calls;
+using CallControl.Projections.Billing;
+using CallControl.Routing;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace CallControl.Host.Billing;
+
+/// <summary>
+/// Calling cards on the call path, in memory (<see cref="LiveBilling"/>, no database). A call the router recognised as
+/// dialled through an access number (<see cref="RoutingResult.Card"/>) is paid by the card its PIN names, not by the
+/// caller's tenant (<see cref="CreditGuard"/> leaves such calls alone). The card is found by the PIN's index; then
+/// <see cref="AccountDecider.Authorize"/> decides: blocked, expired, PIN, simultaneous use (the card's open holds), credit.
+/// Refusals: <c>403</c> unknown PIN, blocked or expired card, no rate; <c>486</c> card in use by as many calls as it
+/// allows; <c>402</c> no credit. Admitted: the longest affordable duration is held (<see cref="CreditReserved"/>) and
+/// becomes the call's cut-off; <see cref="CardCallAdmitted"/> names the card on the call stream. <see cref="Release"/>
+/// (every way a call ends) charges the rated cost and lifts the hold, which frees the simultaneous use. The PIN is never
+/// in an event, a reason or a log line.
+/// </summary>
+public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : ICallGuard
+{
+    public const int PaymentRequired = 402;
+    public const int Forbidden = 403;
+    public const int BusyHere = 486;
+
+    private sealed record CardCallInProgress(string CardId, string Destination);
+
+    private readonly ConcurrentDictionary<string, CardCallInProgress> _calls = new();
+
+    public string Name => "card";
+
+    /// <summary>Card calls this guard holds a reservation for.</summary>
+    public int Guarded => _calls.Count;
+
+    public GuardDecision Admit(NewCall call)
+    {
+        if (call.Route.Card is not { } card) return new GuardAdmits();
+        // Fail open for emergencies (DESIGN.md rule 6): a card caller who dials 112 is put through, free.
+        if (call.IsEmergency || call.Route.IsEmergency) return new GuardAdmits();
+        if (CreditGuard.Destination(call.Route) is not { } destination)
+            return Refuse(call, Forbidden, $"calling card: {call.Route.GetType().Name} has no destination number to rate");
+
+        var state = billing.State;
+        if (!state.CardsByPinIndex.TryGetValue(CallingCardPin.Index(card.Pin), out var cardId))
+            return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {card.AccessNumber})");
+
+        var decision = billing.Authorize(cardId, new AuthorizeCall(new CallKey(call.CallKey), destination, call.Now, card.Pin));
+        if (decision is null) return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {card.AccessNumber})");
+        if (!decision.Admitted)
+        {
+            // The decider's detail already says "card blocked: <reason>" / "card expired at <instant>".
+            var (code, what) = decision.Refusal switch
+            {
+                AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard => (Forbidden, "unknown PIN"),
+                AdmissionRefusal.CardBlocked or AdmissionRefusal.CardExpired => (Forbidden, decision.Detail),
+                AdmissionRefusal.TooManySimultaneousCalls => (BusyHere, $"card in use: {decision.Detail}"),
+                AdmissionRefusal.InsufficientCredit => (PaymentRequired, $"insufficient credit: {decision.Detail}"),
+                AdmissionRefusal.NoRate => (Forbidden, $"no rate: {decision.Detail}"),
+                var other => (Forbidden, $"{other}: {decision.Detail}"),
+            };
+            // A wrong PIN names no card: the caller must not learn which card is near their guess.
+            var reason = decision.Refusal is AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard
+                ? $"calling card refused: {what} (access number {card.AccessNumber})"
+                : $"calling card {cardId} refused: {what}";
+            return Refuse(call, code, reason);
+        }
+
+        _calls[call.CallKey] = new CardCallInProgress(cardId, destination);
+        var events = decision.Events.Select(e => new StreamEvent(BillingStreams.Account(cardId), e)).ToList();
+        events.Add(new StreamEvent(call.CallKey,
+            new CardCallAdmitted(call.CallKey, cardId, card.AccessNumber, decision.MaxDuration ?? Duration.Zero, decision.Reserved, call.Now)));
+        logger.LogInformation("Card call {CallKey} via {Access} paid by card {CardId}: {Detail}", call.CallKey, card.AccessNumber, cardId, decision.Detail);
+        return new GuardAdmits(decision.MaxDuration) { Events = events };
+    }
+
+    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now) => [];
+
+    public IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now) => [];
+
+    public IReadOnlyList<StreamEvent> Release(string callKey, Duration talk, Instant now)
+    {
+        // A second release of the same call finds nothing: it charges once, and frees the simultaneous use once.
+        if (!_calls.TryRemove(callKey, out var call)) return [];
+        var settlement = billing.Settle(call.CardId, new CallKey(callKey), call.Destination, talk, now);
+        var events = settlement.AccountEvents.Select(e => new StreamEvent(BillingStreams.Account(call.CardId), e)).ToList();
+        switch (settlement.Rating)
+        {
+            case RatedCall rated:
+                events.Add(new StreamEvent(callKey, CallRated.From(callKey, rated, now)));
+                break;
+            case NoRate noRate:
+                logger.LogWarning("Card call {CallKey} could not be rated at its end: {Reason}", callKey, noRate.Detail);
+                events.Add(new StreamEvent(callKey, new CallNotRated(callKey, call.CardId, call.Destination, talk, $"{noRate.Reason}: {noRate.Detail}", now)));
+                break;
+        }
+        return events;
+    }
+
+    private GuardRefuses Refuse(NewCall call, int code, string reason)
+    {
+        logger.LogInformation("Card call {CallKey} refused {Code}: {Reason}", call.CallKey, code, reason);
+        return new GuardRefuses(code, reason);
+    }
+}
