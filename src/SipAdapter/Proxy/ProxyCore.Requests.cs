@@ -183,7 +183,7 @@ internal sealed partial class ProxyCore
                 return;
             }
 
-            var builder = ForwardedBuilder(ack, source, popped, retarget, destination.Transport, null, null, NewBranch(LoopHash(ack)),
+            var builder = ForwardedBuilder(ack, source, popped, retarget, destination.Transport, null, null, StatelessBranch(ack),
                 hideUpstream: dialog is not null && party == DialogParty.Caller && dialog.Leg.HideTopology);
             if (dialog is not null && party is { } sender && TranslateInDialog(builder, ack, dialog, sender) is { } hop)
             {

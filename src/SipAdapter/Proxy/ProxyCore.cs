@@ -338,6 +338,18 @@ internal sealed partial class ProxyCore : ISipMessageSink
     private string NewBranch(uint loopHash) =>
         $"{BranchPrefix}{loopHash:x8}-{_instance}{Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture)}";
 
+    /// <summary>Branch for a request forwarded statelessly (ACK for a 2xx, RFC 3261 §16.11): a function of the request, so
+    /// that a retransmitted ACK goes on with the same branch and the callee recognises it as a retransmission (a UA such
+    /// as sipp treats an ACK with a new branch as a new, unexpected request and drops the call).</summary>
+    private string StatelessBranch(SipMessage request)
+    {
+        var hash = new HashCode();
+        hash.Add(request.TopVia.Text, StringComparer.Ordinal);
+        hash.Add(request.CallId, StringComparer.Ordinal);
+        hash.Add(request.CSeq.Number);
+        return $"{BranchPrefix}{LoopHash(request):x8}-{_instance}s{(uint)hash.ToHashCode():x8}";
+    }
+
     /// <summary>The Call-ID a topology-hidden callee leg sees: 120 random bits in base32, no host part (RFC 3261 §8.1.1.4
     /// only asks for global uniqueness), registered so that the carrier's messages find the call.</summary>
     private string CalleeCallIdOf(CallContext context)

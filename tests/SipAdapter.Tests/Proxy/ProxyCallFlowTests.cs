@@ -39,6 +39,29 @@ public class ProxyCallFlowTests
     }
 
     [Fact]
+    public async Task A_retransmitted_ack_for_a_2xx_goes_on_with_the_same_branch_and_a_new_ack_with_a_new_one()
+    {
+        // RFC 3261 §16.11: a statelessly forwarded request's branch is a function of the request. A new branch on a
+        // retransmitted ACK makes the callee see a new, unexpected request (sipp then drops the call and never answers its BYE).
+        await using var bed = await ProxyTestBed.StartAsync();
+        var call = await EstablishAsync(bed);
+        var routeSet = call.CallerOk.GetValues(SipHeaderId.RecordRoute).Reverse().ToList();
+        var ackBranch = bed.Caller.NewBranch();
+        var ack = SipText.InDialog("ACK", bed.Caller, call.CallerOk.Contacts[0].UriText, routeSet, "\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag",
+            call.CallerOk.GetFirst(SipHeaderId.To)!, bed.CallId, 1, ackBranch);
+        await bed.Caller.SendAsync(ack, bed.Proxy);
+        var once = await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        await bed.Caller.SendAsync(ack, bed.Proxy);
+        var again = await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+        again.TopVia.Branch.ShouldBe(once.TopVia.Branch);
+
+        var other = SipText.InDialog("ACK", bed.Caller, call.CallerOk.Contacts[0].UriText, routeSet, "\"Alice\" <sip:alice@127.0.0.11>;tag=caller-tag",
+            call.CallerOk.GetFirst(SipHeaderId.To)!, bed.CallId, 1, bed.Caller.NewBranch());
+        await bed.Caller.SendAsync(other, bed.Proxy);
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Ack)).TopVia.Branch.ShouldNotBe(once.TopVia.Branch);
+    }
+
+    [Fact]
     public async Task Call_setup_forwards_with_via_record_route_and_max_forwards_then_caller_hangs_up()
     {
         await using var bed = await ProxyTestBed.StartAsync();
