@@ -27,8 +27,6 @@ internal sealed class DidTable
     private readonly long[] _heads;      // First of each shard's first entry
     private readonly int _shardSize;
 
-    public static readonly DidTable Empty = new([], [], DefaultShardSize, 0);
-
     public int Count { get; }
 
     private DidTable(Entry[][] shards, long[] heads, int shardSize, int count)
