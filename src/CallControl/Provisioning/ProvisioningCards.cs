@@ -22,12 +22,22 @@ public sealed partial record ProvisioningState
 {
     public ImmutableSortedSet<string> CardAccessNumbers { get; init; } = ImmutableSortedSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
-    private ProvisioningState ApplyCards(IProvisioningEvent e) => e switch
+    private sealed partial class Fold
     {
-        CardAccessNumberAdded x => this with { CardAccessNumbers = CardAccessNumbers.Add(x.Number) },
-        CardAccessNumberRemoved x => this with { CardAccessNumbers = CardAccessNumbers.Remove(x.Number) },
-        _ => this,
-    };
+        private ImmutableSortedSet<string>.Builder? _cardAccessNumbers;
+
+        private void ApplyCards(IProvisioningEvent e)
+        {
+            switch (e)
+            {
+                case CardAccessNumberAdded x: (_cardAccessNumbers ??= start.CardAccessNumbers.ToBuilder()).Add(x.Number); break;
+                case CardAccessNumberRemoved x: (_cardAccessNumbers ??= start.CardAccessNumbers.ToBuilder()).Remove(x.Number); break;
+            }
+        }
+
+        /// <summary>The same instance when the batch did not touch access numbers (the snapshot reuses what did not change).</summary>
+        private ImmutableSortedSet<string> CardAccessNumbers => _cardAccessNumbers?.ToImmutable() ?? start.CardAccessNumbers;
+    }
 }
 
 public static partial class ProvisioningPlanner

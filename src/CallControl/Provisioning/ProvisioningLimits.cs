@@ -41,19 +41,31 @@ public sealed partial record ProvisioningState
     public LinkLimits TenantLimits(string tenantId) => LimitsOfTenants.GetValueOrDefault(tenantId) ?? LinkLimits.Unlimited;
     public GatewayLimits GatewayLimits(string gatewayId) => LimitsOfGateways.GetValueOrDefault(gatewayId) ?? Limits.GatewayLimits.Unlimited;
 
-    private ProvisioningState ApplyLimits(IProvisioningEvent e) => e switch
+    private sealed partial class Fold
     {
-        PbxLimitsSet x => this with { LimitsOfPbxs = Set(LimitsOfPbxs, x.PbxId, x.Limits, x.Limits == LinkLimits.Unlimited) },
-        TenantLimitsSet x => this with { LimitsOfTenants = Set(LimitsOfTenants, x.TenantId, x.Limits, x.Limits == LinkLimits.Unlimited) },
-        GatewayLimitsSet x => this with { LimitsOfGateways = Set(LimitsOfGateways, x.GatewayId, x.Limits, x.Limits == Limits.GatewayLimits.Unlimited) },
-        PbxRemoved x => this with { LimitsOfPbxs = LimitsOfPbxs.Remove(x.PbxId) },
-        TenantRemoved x => this with { LimitsOfTenants = LimitsOfTenants.Remove(x.TenantId) },
-        GatewayRemoved x => this with { LimitsOfGateways = LimitsOfGateways.Remove(x.GatewayId) },
-        _ => this,
-    };
+        private readonly ImmutableSortedDictionary<string, LinkLimits>.Builder _limitsOfPbxs = start.LimitsOfPbxs.ToBuilder();
+        private readonly ImmutableSortedDictionary<string, LinkLimits>.Builder _limitsOfTenants = start.LimitsOfTenants.ToBuilder();
+        private readonly ImmutableSortedDictionary<string, GatewayLimits>.Builder _limitsOfGateways = start.LimitsOfGateways.ToBuilder();
 
-    private static ImmutableSortedDictionary<string, T> Set<T>(ImmutableSortedDictionary<string, T> map, string id, T value, bool unlimited) =>
-        unlimited ? map.Remove(id) : map.SetItem(id, value);
+        private void ApplyLimits(IProvisioningEvent e)
+        {
+            switch (e)
+            {
+                case PbxLimitsSet x: Set(_limitsOfPbxs, x.PbxId, x.Limits, x.Limits == LinkLimits.Unlimited); break;
+                case TenantLimitsSet x: Set(_limitsOfTenants, x.TenantId, x.Limits, x.Limits == LinkLimits.Unlimited); break;
+                case GatewayLimitsSet x: Set(_limitsOfGateways, x.GatewayId, x.Limits, x.Limits == Limits.GatewayLimits.Unlimited); break;
+                case PbxRemoved x: _limitsOfPbxs.Remove(x.PbxId); break;
+                case TenantRemoved x: _limitsOfTenants.Remove(x.TenantId); break;
+                case GatewayRemoved x: _limitsOfGateways.Remove(x.GatewayId); break;
+            }
+        }
+
+        private static void Set<T>(ImmutableSortedDictionary<string, T>.Builder map, string id, T value, bool unlimited)
+        {
+            if (unlimited) map.Remove(id);
+            else map[id] = value;
+        }
+    }
 }
 
 public static partial class ProvisioningPlanner

@@ -11,8 +11,10 @@ internal sealed record CarrierInfo(string Id, bool Weighted, (GatewayInfo Gatewa
     public GatewayInfo[] Gateways { get; } = Members.Select(m => m.Gateway).ToArray();
 }
 
-/// <summary>An LCR rule compiled for a snapshot: carriers resolved and sorted by priority.</summary>
-internal sealed record LcrEntry(string Id, string Prefix, LcrTimeWindow? Window, (CarrierInfo Carrier, int Priority)[] Carriers);
+/// <summary>An LCR rule compiled for a snapshot: carriers sorted by priority (stable). They are named, not
+/// resolved: the router looks them up in the snapshot's carriers, so a carrier or gateway change does not
+/// rebuild a table of a hundred thousand rules; a carrier that does not exist is passed over.</summary>
+internal sealed record LcrEntry(string Id, string Prefix, LcrTimeWindow? Window, LcrCarrier[] Carriers);
 
 /// <summary>
 /// LCR rules by E.164 prefix for longest-prefix match. Keyed by (prefix digits, prefix length) in one
@@ -26,6 +28,23 @@ internal sealed class LcrTable
     private readonly int _lengthMask;
 
     public int Count { get; }
+
+    /// <summary>The table of every rule with a valid prefix; time windows are compiled once per distinct window.</summary>
+    public static LcrTable Build(IEnumerable<LcrRuleState> rules)
+    {
+        var windows = new Dictionary<string, LcrTimeWindow>(); // share compiled windows between rules
+        return new LcrTable(rules
+            .Where(r => E164.IsValidPrefix(r.Prefix))
+            .Select(r => new LcrEntry(r.Id, r.Prefix, r.Window is { } w ? Window(windows, w) : null,
+                r.Carriers.OrderBy(c => c.Priority).ToArray())));
+    }
+
+    private static LcrTimeWindow Window(Dictionary<string, LcrTimeWindow> compiled, TimeWindow w)
+    {
+        var key = $"{string.Join(',', w.Days)}|{w.From}|{w.To}|{w.Zone}";
+        if (!compiled.TryGetValue(key, out var window)) compiled[key] = window = new LcrTimeWindow(w);
+        return window;
+    }
 
     public LcrTable(IEnumerable<LcrEntry> rules)
     {
@@ -43,6 +62,9 @@ internal sealed class LcrTable
         _byPrefix.EnsureCapacity(grouped.Count);
         foreach (var (key, list) in grouped) _byPrefix[key] = list.ToArray();
     }
+
+    /// <summary>Every rule, in key order (tests compare tables).</summary>
+    internal IEnumerable<LcrEntry> Entries => _byPrefix.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value);
 
     private static long Key(long digits, int length) => (digits << 4) | (long)length;
 

@@ -284,16 +284,17 @@ public static class Router
         foreach (var rule in active)
             candidates.Add(new RouteCandidate("lcr", rule.Id, "matched", $"prefix {rule.Prefix} is the longest matching prefix" +
                 (rule.Window is null ? "" : $" (window {rule.Window} open)")));
-        IReadOnlyList<(CarrierInfo Carrier, int Priority)> carriers = active.Count == 1
+        var carriers = active.Count == 1
             ? active[0].Carriers // sorted by priority when the snapshot was built
             : active.SelectMany(r => r.Carriers).OrderBy(c => c.Priority).ToArray();
         var ruleIds = active.Count == 1 ? active[0].Id : string.Join(", ", active.Select(r => r.Id));
         var targets = new List<GatewayForward>(4);
         var seen = new List<string>(4);
-        for (var c = 0; c < carriers.Count; c++)
+        var c = 0; // position among the carriers that exist: it varies the weighted draw per carrier
+        foreach (var (carrierId, priority) in carriers)
         {
-            var (carrier, priority) = carriers[c];
-            foreach (var gateway in Order(carrier, seed ^ (ulong)c))
+            if (snapshot.Carrier(carrierId) is not { } carrier) continue;
+            foreach (var gateway in Order(carrier, seed ^ (ulong)c++))
             {
                 var id = gateway.Target.GatewayId;
                 if (seen.Contains(id))

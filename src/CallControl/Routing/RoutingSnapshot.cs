@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using CallControl.Provisioning;
 using NodaTime;
@@ -24,150 +25,136 @@ internal sealed record TenantInfo(
 internal sealed record PbxInfo(PbxTarget Target, TenantInfo Tenant, Dialplan? Dialplan, CallerIdPolicy CallerId, SipUri? Voicemail, string? VoicemailUri);
 
 /// <summary>
-/// The routing tables, built once from a <see cref="ProvisioningState"/> and never changed: a routing
-/// change builds a new snapshot and swaps it (DESIGN.md rule 3). Regexes, zones and prefixes are
-/// compiled here, once. Source, DID and LCR lookups allocate nothing.
+/// The routing tables, built from a <see cref="ProvisioningState"/> and never changed: a routing change
+/// builds a new snapshot and swaps it (DESIGN.md rule 3). Regexes, zones and prefixes are compiled here,
+/// once. Source, DID and LCR lookups allocate nothing.
+/// <para>
+/// <see cref="Apply"/> builds the next snapshot from the previous one and reuses what the events did not
+/// touch: the fold leaves untouched collections of the state as the same instances, so each part is
+/// rebuilt only when one of its inputs is a different instance, and the DID table (a million entries on
+/// a large cloud) takes the changed ranges into a copy of the shards they land in. The result equals a
+/// snapshot built from scratch over the same state (property-tested).
+/// </para>
 /// </summary>
-public sealed class RoutingSnapshot
+public sealed partial class RoutingSnapshot
 {
-    private readonly Dictionary<IPAddress, CallSource> _sourcesByAddress = new();
-    private readonly (AddressRange Range, CallSource Source)[] _sourceRanges;
-    private readonly PbxInfo[] _pbxInfos;
-    private readonly Dictionary<string, int> _pbxIndex = new();
+    private readonly RoutingEndpoints _endpoints;
+    private readonly Dictionary<string, CarrierInfo> _carriers;
+    private readonly LcrTable _lcr;
     private readonly DidTable _dids;
     private readonly Dictionary<string, ForwardState> _forwards;
-    private readonly Dictionary<string, GatewayInfo> _gateways = new();
-    private readonly LcrTable _lcr;
     private readonly string[] _globalBlocked;
-    private readonly Dictionary<string, TenantInfo> _tenants;
 
     public static readonly RoutingSnapshot Empty = new(ProvisioningState.Empty);
 
     public ProvisioningState State { get; }
     public Instant? AsOf => State.AsOf;
-    public IReadOnlyDictionary<string, PbxTarget> Pbxs { get; }
-    public IReadOnlyDictionary<string, GatewayTarget> Gateways { get; }
+    public IReadOnlyDictionary<string, PbxTarget> Pbxs => _endpoints.Pbxs;
+    public IReadOnlyDictionary<string, GatewayTarget> Gateways => _endpoints.Gateways;
     public RoutingSettings Settings => State.Settings;
+    /// <summary>DID ranges in the table (ranges whose numbers are E.164).</summary>
     public int DidRangeCount => _dids.Count;
     public int LcrRuleCount => _lcr.Count;
     /// <summary>Calling-card access numbers are provisioned (else no dialled string is looked at as a card call).</summary>
     public bool HasCardAccessNumbers => State.CardAccessNumbers.Count > 0;
     public bool IsCardAccessNumber(string e164) => State.CardAccessNumbers.Contains(e164);
 
-    public RoutingSnapshot(ProvisioningState state)
+    /// <summary>Builds every table from the state (start-up, as-of queries).</summary>
+    public RoutingSnapshot(ProvisioningState state) : this(state, null, null) { }
+
+    private RoutingSnapshot(ProvisioningState state, RoutingSnapshot? previous, IReadOnlyCollection<string>? touchedRanges)
     {
         State = state;
-        var gateways = new Dictionary<string, GatewayTarget>();
-        foreach (var gw in state.Gateways.Values)
-        {
-            if (!IPAddress.TryParse(gw.Address, out var address)) continue;
-            var target = new GatewayTarget(gw.Id, address, gw.Port, gw.Transport);
-            gateways[gw.Id] = target;
-            var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-            _gateways[gw.Id] = new GatewayInfo(target, gw.Options, $"{host}:{gw.Port}");
-            _sourcesByAddress[address] = new GatewaySource(target);
-        }
-
-        var dialplans = state.Dialplans.Values.ToDictionary(d => d.Id, d => new Dialplan(d));
-        var tenants = new Dictionary<string, TenantInfo>();
-        foreach (var t in state.Tenants.Values)
-        {
-            var r = t.Routing;
-            var emergency = new Dictionary<string, GatewayInfo>();
-            foreach (var e in r.Emergency)
-                if (_gateways.TryGetValue(e.GatewayId, out var gw)) emergency[e.Number] = gw;
-            tenants[t.Id] = new TenantInfo(t.Id, r.DialplanId is { } d ? dialplans.GetValueOrDefault(d) : null,
-                r.BlockedPrefixes.ToArray(), r.AllowedPrefixes.ToArray(), emergency);
-        }
-
-        _tenants = tenants;
-        var ranges = new List<(AddressRange, CallSource)>();
-        var pbxs = new Dictionary<string, PbxTarget>();
-        var infos = new List<PbxInfo>();
-        foreach (var pbx in state.Pbxs.Values)
-        {
-            var parsed = pbx.Addresses.Select(a => AddressRange.TryParse(a, out var r) ? r : (AddressRange?)null).OfType<AddressRange>().ToArray();
-            if (parsed.Length == 0) continue;
-            var routing = pbx.Routing;
-            var target = new PbxTarget(pbx.Id, pbx.TenantId, parsed[0].Network, pbx.Port, pbx.Transport) { Nat = routing.Nat };
-            pbxs[pbx.Id] = target;
-            var tenant = tenants.GetValueOrDefault(pbx.TenantId) ?? new TenantInfo(pbx.TenantId, null, [], [], new());
-            var dialplan = routing.DialplanId is { } d ? dialplans.GetValueOrDefault(d) : tenant.Dialplan;
-            SipUri? voicemail = SipUri.TryParse(routing.VoicemailUri, out var vm) ? vm : null;
-            _pbxIndex[pbx.Id] = infos.Count;
-            infos.Add(new PbxInfo(target, tenant, dialplan, routing.CallerId, voicemail, voicemail is null ? null : routing.VoicemailUri));
-            var source = new PbxSource(target);
-            foreach (var range in parsed)
-            {
-                if (range.IsSingleAddress) _sourcesByAddress[range.Network] = source;
-                else ranges.Add((range, source));
-            }
-        }
-        _pbxInfos = infos.ToArray();
-        // Longest prefix first, so a /32 inside a /24 of another PBX would win (validation forbids overlap).
-        _sourceRanges = ranges.OrderByDescending(r => r.Item1.PrefixLength).ToArray();
-        _dids = new DidTable(state.DidRanges.Values, id => _pbxIndex.GetValueOrDefault(id, -1));
-        _forwards = new Dictionary<string, ForwardState>(state.Forwards);
-
-        var carriers = new Dictionary<string, CarrierInfo>();
-        foreach (var c in state.Carriers.Values)
-            carriers[c.Id] = new CarrierInfo(c.Id, c.Selection == CarrierSelections.Weighted,
-                c.Gateways.Where(m => _gateways.ContainsKey(m.GatewayId)).Select(m => (_gateways[m.GatewayId], m.Weight)).ToArray());
-        var windows = new Dictionary<string, LcrTimeWindow>(); // share compiled windows between rules
-        _lcr = new LcrTable(state.LcrRules.Values
-            .Where(r => E164.IsValidPrefix(r.Prefix))
-            .Select(r => new LcrEntry(r.Id, r.Prefix,
-                r.Window is { } w ? Window(windows, w) : null,
-                r.Carriers.Where(c => carriers.ContainsKey(c.CarrierId)).OrderBy(c => c.Priority)
-                    .Select(c => (carriers[c.CarrierId], c.Priority)).ToArray())));
-        _globalBlocked = state.Settings.BlockedPrefixes.ToArray();
-        Pbxs = pbxs;
-        Gateways = gateways;
+        var old = previous?.State;
+        var sameDialplans = old is not null && ReferenceEquals(old.Dialplans, state.Dialplans);
+        _endpoints = previous is not null && sameDialplans && ReferenceEquals(old!.Tenants, state.Tenants) &&
+                     ReferenceEquals(old.Pbxs, state.Pbxs) && ReferenceEquals(old.Gateways, state.Gateways)
+            ? previous._endpoints
+            : new RoutingEndpoints(state, previous?._endpoints, sameDialplans);
+        _carriers = previous is not null && ReferenceEquals(previous._endpoints, _endpoints) && ReferenceEquals(old!.Carriers, state.Carriers)
+            ? previous._carriers
+            : _endpoints.Carriers(state);
+        _lcr = previous is not null && ReferenceEquals(old!.LcrRules, state.LcrRules) ? previous._lcr : LcrTable.Build(state.LcrRules.Values);
+        _forwards = previous is not null && ReferenceEquals(old!.Forwards, state.Forwards)
+            ? previous._forwards
+            : new Dictionary<string, ForwardState>(state.Forwards);
+        _dids = previous is null ? DidTable.Build(state.DidRanges.Values)
+            : ReferenceEquals(old!.DidRanges, state.DidRanges) ? previous._dids
+            : touchedRanges is null ? DidTable.Build(state.DidRanges.Values)
+            : Changed(previous._dids, old.DidRanges, state.DidRanges, touchedRanges);
+        _globalBlocked = previous is not null && ReferenceEquals(old!.Settings, state.Settings)
+            ? previous._globalBlocked
+            : state.Settings.BlockedPrefixes.ToArray();
     }
 
-    private static LcrTimeWindow Window(Dictionary<string, LcrTimeWindow> compiled, TimeWindow w)
+    private static DidTable Changed(DidTable table, IImmutableDictionary<string, DidRangeState> before,
+        IImmutableDictionary<string, DidRangeState> after, IReadOnlyCollection<string> touched)
     {
-        var key = $"{string.Join(',', w.Days)}|{w.From}|{w.To}|{w.Zone}";
-        if (!compiled.TryGetValue(key, out var window)) compiled[key] = window = new LcrTimeWindow(w);
-        return window;
+        var removed = new List<DidRangeState>();
+        var added = new List<DidRangeState>();
+        foreach (var id in touched)
+        {
+            before.TryGetValue(id, out var was);
+            after.TryGetValue(id, out var now);
+            if (ReferenceEquals(was, now)) continue;
+            if (was is not null) removed.Add(was);
+            if (now is not null) added.Add(now);
+        }
+        return table.With(removed, added);
+    }
+
+    /// <summary>
+    /// The snapshot after <paramref name="events"/> (in commit order): the state folded on, and the tables
+    /// built from this snapshot's, reusing every part whose inputs the events left alone. A batch with many
+    /// DID changes (start-up) builds the DID table from scratch instead.
+    /// </summary>
+    public RoutingSnapshot Apply(IReadOnlyCollection<IProvisioningEvent> events)
+    {
+        if (events.Count == 0) return this;
+        var state = State.ApplyAll(events);
+        var didEvents = events.Count(e => e is DidRangeAssigned or DidRangeReleased);
+        HashSet<string>? touched = null;
+        if (didEvents <= Math.Max(4_096, _dids.Count / 8))
+        {
+            touched = new HashSet<string>(didEvents, StringComparer.Ordinal);
+            foreach (var e in events)
+                if (e is DidRangeAssigned a) touched.Add(a.RangeId);
+                else if (e is DidRangeReleased r) touched.Add(r.RangeId);
+        }
+        return new RoutingSnapshot(state, this, touched);
     }
 
     public CallSource? FindSource(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (_sourcesByAddress.TryGetValue(address, out var source)) return source;
-        foreach (var (range, rangeSource) in _sourceRanges)
+        if (_endpoints.SourcesByAddress.TryGetValue(address, out var source)) return source;
+        foreach (var (range, rangeSource) in _endpoints.SourceRanges)
             if (range.Contains(address)) return rangeSource;
         return null;
     }
 
     /// <summary>The PBX that owns an E.164 number, and the DID range that says so.</summary>
-    public (PbxTarget Pbx, string RangeId)? FindDid(string e164)
-    {
-        var i = _dids.Find(e164);
-        if (i < 0) return null;
-        ref readonly var entry = ref _dids[i];
-        return (_pbxInfos[entry.Owner].Target, entry.Range.RangeId);
-    }
+    public (PbxTarget Pbx, string RangeId)? FindDid(string e164) =>
+        TryFindDid(e164, out var pbx, out var range) ? (pbx.Target, range.RangeId) : null;
 
+    /// <summary>A number belongs to a DID range whose PBX exists (and has a usable address).</summary>
     internal bool TryFindDid(string e164, out PbxInfo pbx, out DidRangeState range)
     {
-        var i = _dids.Find(e164);
-        if (i < 0)
+        if (_dids.Find(e164) is { } found && _endpoints.PbxInfos.TryGetValue(found.PbxId, out var owner))
         {
-            pbx = null!;
-            range = null!;
-            return false;
+            pbx = owner;
+            range = found;
+            return true;
         }
-        ref readonly var entry = ref _dids[i];
-        pbx = _pbxInfos[entry.Owner];
-        range = entry.Range;
-        return true;
+        pbx = null!;
+        range = null!;
+        return false;
     }
 
-    internal PbxInfo? Pbx(string pbxId) => _pbxIndex.TryGetValue(pbxId, out var i) ? _pbxInfos[i] : null;
-    internal TenantInfo? TenantOf(string tenantId) => _tenants.GetValueOrDefault(tenantId);
+    internal PbxInfo? Pbx(string pbxId) => _endpoints.PbxInfos.GetValueOrDefault(pbxId);
+    internal TenantInfo? TenantOf(string tenantId) => _endpoints.Tenants.GetValueOrDefault(tenantId);
     internal ForwardState? Forward(string did) => _forwards.GetValueOrDefault(did);
+    internal CarrierInfo? Carrier(string carrierId) => _carriers.GetValueOrDefault(carrierId);
     internal string[] GlobalBlocked => _globalBlocked;
     internal LcrTable Lcr => _lcr;
 }

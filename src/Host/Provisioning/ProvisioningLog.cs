@@ -25,14 +25,9 @@ public sealed class ProvisioningLog(IDocumentStore store)
     public async Task<(ProvisioningState State, long Sequence)> LoadAsync(Instant? asOf = null, CancellationToken ct = default)
     {
         var events = await ReadAsync(0, ct);
-        var state = ProvisioningState.Empty;
-        long sequence = 0;
-        foreach (var (seq, e) in events)
-        {
-            if (asOf is { } t && e.At > t) break;
-            state = state.Apply(e);
-            sequence = seq;
-        }
-        return (state, sequence);
+        var upTo = asOf is { } t ? events.TakeWhile(e => e.Event.At <= t).ToList() : events;
+        // One batch fold: builders mutated in place, not a copied path per event.
+        var state = ProvisioningState.Empty.ApplyAll(upTo.Select(e => e.Event));
+        return (state, upTo.Count == 0 ? 0 : upTo[^1].Sequence);
     }
 }

@@ -8,7 +8,9 @@ namespace CallControl.Host.Routing;
 /// <summary>
 /// The routing snapshot the SIP path reads (never the database, DESIGN.md rule 3). Built from the
 /// provisioning events at start-up, then kept current by following the event log: a change made by
-/// this process, the CLI or another node builds a new snapshot that is swapped in atomically.
+/// this process, the CLI or another node builds a new snapshot that is swapped in atomically. The new
+/// snapshot shares what did not change with the old one, so reassigning a DID on a cloud of a million
+/// costs milliseconds, not a rebuild.
 /// </summary>
 public sealed class LiveRoutingTable(ProvisioningLog log, ILogger<LiveRoutingTable> logger) : BackgroundService
 {
@@ -28,9 +30,9 @@ public sealed class LiveRoutingTable(ProvisioningLog log, ILogger<LiveRoutingTab
         {
             var events = await log.ReadAsync(_sequence, ct);
             if (events.Count == 0) return false;
+            // The next snapshot reuses every table of the current one the events leave alone (see RoutingSnapshot.Apply).
+            _current = _current.Apply(events.Select(e => e.Event).ToList());
             var state = _current.State;
-            foreach (var (_, e) in events) state = state.Apply(e);
-            _current = new RoutingSnapshot(state);
             _sequence = events[^1].Sequence;
             logger.LogInformation("Routing table now at event {Sequence}: {Pbxs} PBXs, {Ranges} DID ranges, {Gateways} gateways",
                 _sequence, state.Pbxs.Count, state.DidRanges.Count, state.Gateways.Count);
