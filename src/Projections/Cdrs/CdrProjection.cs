@@ -72,4 +72,12 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
     {
         LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use{(e.Bypassed ? " (bypassed: emergency)" : "")}",
     };
+
+    /// <summary>Failover moved the call's count: a restart rebuilds the limits from <see cref="Cdr.LimitTarget"/>.</summary>
+    public static Cdr Apply(CallRetargeted e, Cdr cdr) => cdr with { LimitTarget = e.To };
+
+    public static Cdr Apply(FailoverTargetSkipped e, Cdr cdr) => cdr with
+    {
+        LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use (failover target {e.TargetIndex} skipped)",
+    };
 }
