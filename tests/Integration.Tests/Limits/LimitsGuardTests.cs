@@ -143,7 +143,7 @@ public sealed class LimitsGuardTests
         moved.Events.ShouldHaveSingleItem().Event.ShouldBe(
             new CallRetargeted("c1", 1, new LinkRef(null, null, "gw-a"), new LinkRef(null, null, "gw-b"), FromCount: 0, ToCount: 1, T0));
         world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(0);
-        world.Usage(ScopeId.Gateway("gw-b")).ShouldBe(new ScopeUsage(1, 80, 0));
+        world.Usage(ScopeId.Gateway("gw-b")).ShouldBe(new ScopeUsage(1, 80, 1)); // a new call in gw-b's calls-per-second window
         world.Usage(ScopeId.Pbx("acme-hq")).ActiveCalls.ShouldBe(1); // the caller's side is not touched
         world.Guard.Retarget("c1", 1, T0).Events.ShouldBeEmpty();    // already there: nothing to move
         world.Guard.Retarget("c1", 7, T0).ShouldBe(GuardAdmits.Plain); // no such target
