@@ -84,6 +84,7 @@ public static class ControllerHost
         services.AddBilling(); // before SIP: the billing state is loaded before calls arrive
         services.AddSingleton<SipService>();
         // Calls the event store still shows open are taken back before SIP opens.
+        services.AddSingleton<StaleCalls>();
         services.AddSingleton<CallRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<CallRecovery>());
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());

@@ -28,7 +28,8 @@ public static class EventStoreConfiguration
     public static readonly Type[] LimitsProvisioningEventTypes = [typeof(PbxLimitsSet), typeof(TenantLimitsSet), typeof(GatewayLimitsSet)];
 
     /// <summary>What a call reserved on its links, how that changed, and the limit that refused it.</summary>
-    public static readonly Type[] LimitsCallEventTypes = [typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit)];
+    public static readonly Type[] LimitsCallEventTypes = [typeof(BandwidthReserved), typeof(BandwidthChanged), typeof(CallLimitHit),
+        typeof(CallRetargeted), typeof(FailoverTargetSkipped)];
 
     public static readonly Type[] ProvisioningEventTypes =
     [

@@ -34,3 +34,14 @@ public sealed record BandwidthChanged(
 public sealed record CallLimitHit(
     string CallKey, string Scope, string Side, string Limit, long LimitValue, long CurrentValue, long Requested,
     bool Bypassed, int? StatusCode, Instant At) : ICallEvent;
+
+/// <summary>Serial failover moved the call's channel from one target to the next (the limits count the call where
+/// it is being tried now). <paramref name="FromCount"/> and <paramref name="ToCount"/> are the calls each link's first
+/// scope (PBX or gateway) holds after the move; null for a link that is not limited.</summary>
+public sealed record CallRetargeted(
+    string CallKey, int TargetIndex, LinkRef From, LinkRef To, int? FromCount, int? ToCount, Instant At) : ICallEvent;
+
+/// <summary>Serial failover skipped target <paramref name="TargetIndex"/> because its link was at a limit (a gateway
+/// without a free channel); the call stays counted where it was and the proxy tries the target after it.</summary>
+public sealed record FailoverTargetSkipped(
+    string CallKey, int TargetIndex, string Scope, string Limit, long LimitValue, long CurrentValue, Instant At) : ICallEvent;

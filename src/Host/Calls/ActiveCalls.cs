@@ -34,6 +34,8 @@ public sealed class ActiveCalls
 
     public OpenCall? Find(string callKey) => _calls.GetValueOrDefault(callKey);
 
+    public IReadOnlyList<OpenCall> All() => _calls.Values.ToList();
+
     public IReadOnlyList<OpenCall> Recovered() => _calls.Values.Where(c => c.Recovered).ToList();
 
     /// <summary>Active calls per PBX, counting a call on both the PBX it came from and the one it goes to.</summary>

@@ -185,7 +185,7 @@ public sealed class CallPolicy(
                 var rejected = new CallRejected(call.CallKey, refused.StatusCode, refused.Reason,
                     call.Route.Candidates, call.Now);
                 await AppendAllAsync(call.CallKey, AppendKind.NewCall, [callEvents[0], rejected], extra);
-                return new RejectInvite(refused.StatusCode, refused.Reason, refused.RetryAfter);
+                return new RejectInvite(refused.StatusCode, refused.Reason, refused.RetryAfter) { Reason = Q850Reason(refused) };
             }
             if (decision is GuardAdmits { MaxDuration: { } limit } && (maxDuration is null || limit < maxDuration)) maxDuration = limit;
         }
@@ -212,7 +212,44 @@ public sealed class CallPolicy(
             new CallAttemptFailed(streamKey, targetIndex, statusCode, reason, clock.GetCurrentInstant(), target?.Kind, target?.Id));
     }
 
-    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
+    /// <summary>Failover to the next target: the guards move what they count (a gateway's channel) or refuse, and the
+    /// target is skipped. What they record is committed before the proxy sends the INVITE on (write-ahead).</summary>
+    public async ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex)
+    {
+        var streamKey = CallStreams.Key(key.CallId, key.FromTag);
+        var now = clock.GetCurrentInstant();
+        var extra = new List<StreamEvent>();
+        var tryIt = true;
+        foreach (var guard in _guards)
+        {
+            var decision = guard.Retarget(streamKey, targetIndex, now);
+            extra.AddRange(decision.Events);
+            if (decision is GuardRefuses refused)
+            {
+                logger.LogInformation("Failover target {Index} of {CallKey} skipped: {Reason}", targetIndex, streamKey, refused.Reason);
+                tryIt = false;
+                break;
+            }
+        }
+        if (extra.Count > 0) await AppendAllAsync(streamKey, AppendKind.InProgress, [], extra);
+        return tryIt;
+    }
+
+    /// <summary>RFC 3326 Reason header of a guard's refusal: <c>Q.850;cause=N;text="..."</c>.</summary>
+    internal static string? Q850Reason(GuardRefuses refused)
+    {
+        if (refused.Q850Cause is not { } cause) return null;
+        var text = new System.Text.StringBuilder(refused.Reason.Length);
+        foreach (var c in refused.Reason.Length > 200 ? refused.Reason[..200] : refused.Reason)
+        {
+            if (c is < ' ' or > '~') continue; // one printable ASCII line
+            if (c is '"' or '\\') text.Append('\\');
+            text.Append(c);
+        }
+        return $"Q.850;cause={cause.ToString(System.Globalization.CultureInfo.InvariantCulture)};text=\"{text}\"";
+    }
+
+        public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();

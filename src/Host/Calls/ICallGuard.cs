@@ -19,10 +19,17 @@ public abstract record GuardDecision
 }
 
 /// <param name="MaxDuration">The call must be ended this long after it is answered (prepaid credit); null: no limit.</param>
-public sealed record GuardAdmits(Duration? MaxDuration = null) : GuardDecision;
+public sealed record GuardAdmits(Duration? MaxDuration = null) : GuardDecision
+{
+    public static readonly GuardAdmits Plain = new();
+}
 
 /// <summary>Refuse the call with this SIP answer. <paramref name="Reason"/> names the limit and the value it hit.</summary>
-public sealed record GuardRefuses(int StatusCode, string Reason, TimeSpan? RetryAfter = null) : GuardDecision;
+public sealed record GuardRefuses(int StatusCode, string Reason, TimeSpan? RetryAfter = null) : GuardDecision
+{
+    /// <summary>Q.850 cause for the <c>Reason</c> header of the refusal (RFC 3326); null: no Reason header.</summary>
+    public int? Q850Cause { get; init; }
+}
 
 /// <summary>
 /// A check every routed call passes before it is forwarded, in memory (no database on the SIP path,
@@ -41,6 +48,11 @@ public interface ICallGuard
 
     /// <summary>A re-INVITE's offer/answer changed the session.</summary>
     IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now);
+
+    /// <summary>Serial failover is about to try target <paramref name="targetIndex"/> of the call's route: move what
+    /// the guard counts to that target, or refuse (the target is skipped, the call keeps what it holds). Optional:
+    /// the default lets every target be tried.</summary>
+    GuardDecision Retarget(string callKey, int targetIndex, Instant now) => GuardAdmits.Plain;
 
     /// <summary>The call is over (ended, failed, refused by a later guard): release what it holds.
     /// <paramref name="talk"/> is answer-to-end (zero when unanswered).</summary>

@@ -16,7 +16,12 @@ public static class CliApp
             config.AddCommand<ProvisionCommand>("provision").WithDescription("Apply a provisioning document (JSON)");
             config.AddCommand<CdrsCommand>("cdrs").WithDescription("List call detail records");
             config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
-            config.AddCommand<CallsCommand>("calls").WithDescription("Active calls per PBX");
+            config.AddBranch<CommonSettings>("calls", calls =>
+            {
+                calls.SetDescription("Active calls per PBX; close stale calls a crashed controller left open");
+                calls.SetDefaultCommand<CallsCommand>();
+                calls.AddCommand<CallsCloseCommand>("close").WithDescription("End recovered open calls (--stale-before, --call) on the running controller");
+            });
             config.AddBranch<CommonSettings>("limits", limits =>
             {
                 limits.SetDescription("Live calls, kbit/s and calls per second against the limits (--watch); usage history");

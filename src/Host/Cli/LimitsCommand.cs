@@ -13,7 +13,7 @@ using Spectre.Console.Rendering;
 
 namespace CallControl.Host.Cli;
 
-public sealed class LimitsSettings : CommonSettings
+public class LimitsSettings : CommonSettings
 {
     [CommandOption("--watch")]
     [Description("Refresh every second until Ctrl-C")]

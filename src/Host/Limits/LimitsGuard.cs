@@ -17,6 +17,8 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
 {
     private readonly BandwidthEstimator _estimator = BandwidthEstimator.Default;
     private readonly ConcurrentDictionary<string, CallMedia> _media = new(StringComparer.Ordinal);
+    /// <summary>The target links of calls with more than one target, in failover order.</summary>
+    private readonly ConcurrentDictionary<string, CallLink[]> _failover = new(StringComparer.Ordinal);
     private readonly Duration _maxDuration = Duration.FromTimeSpan(settings.MaxCallDuration);
 
     public string Name => "limits";
@@ -36,6 +38,7 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
                 var answer = refused.Answer;
                 return new GuardRefuses(answer.StatusCode, RefusalReason(hit), answer.RetryAfter?.ToTimeSpan())
                 {
+                    Q850Cause = answer.Q850Cause,
                     Events = [new(call.CallKey, LimitHitEvent(call.CallKey, hit, bypassed: false, answer.StatusCode, call.Now))],
                 };
             }
@@ -44,6 +47,7 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
             case Admitted admitted:
             {
                 _media[call.CallKey] = new CallMedia(call.Invite.Body.ToArray(), offer);
+                if (TargetLinks(call.Route) is { Length: > 1 } links) _failover[call.CallKey] = links;
                 var events = new List<StreamEvent>(2)
                 {
                     new(call.CallKey, new BandwidthReserved(call.CallKey, offer.TotalKbps, Codecs(offer), Basis(offer.Source),
@@ -83,13 +87,69 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
         }
     }
 
+    /// <summary>
+    /// Failover moves the call's count from the target that failed to the one tried next, checking only what the move
+    /// adds (the next gateway's channels). A target at its limit is refused and skipped: the call stays counted where
+    /// it was (the failed target) until the proxy moves on again or the call ends; an emergency call is moved past
+    /// the limit and the bypass recorded.
+    /// </summary>
+    public GuardDecision Retarget(string callKey, int targetIndex, Instant now)
+    {
+        if (!_failover.TryGetValue(callKey, out var links) || targetIndex < 0 || targetIndex >= links.Length) return GuardAdmits.Plain;
+        var registry = limits.Current();
+        if (registry.Find(callKey) is not { } held) return GuardAdmits.Plain;
+        var to = links[targetIndex];
+        if (to == held.Target) return GuardAdmits.Plain;
+        switch (registry.TryRetarget(callKey, to, now))
+        {
+            case Refused refused:
+            {
+                var hit = refused.Hit;
+                return new GuardRefuses(refused.Answer.StatusCode, RefusalReason(hit), refused.Answer.RetryAfter?.ToTimeSpan())
+                {
+                    Q850Cause = refused.Answer.Q850Cause,
+                    Events = [new(callKey, new FailoverTargetSkipped(callKey, targetIndex, hit.Scope.ToString(), LimitName(hit.Limit),
+                        hit.LimitValue, hit.CurrentValue, now))],
+                };
+            }
+            case Admitted admitted:
+            {
+                var events = new List<StreamEvent>(2)
+                {
+                    new(callKey, new CallRetargeted(callKey, targetIndex, LinkRef.From(held.Target), LinkRef.From(to),
+                        CountOf(registry, held.Target), CountOf(registry, to), now)),
+                };
+                if (admitted.BypassedLimit is { } bypassed)
+                    events.Add(new(callKey, LimitHitEvent(callKey, bypassed, bypassed: true, statusCode: null, now)));
+                return new GuardAdmits { Events = events };
+            }
+            default:
+                return GuardAdmits.Plain; // no longer open: ended meanwhile
+        }
+    }
+
     public IReadOnlyList<StreamEvent> Release(string callKey, Duration talk, Instant now)
     {
-        // Idempotent on both: a second release finds nothing.
+        // Idempotent on all: a second release finds nothing.
         limits.Registry.Release(callKey);
         _media.TryRemove(callKey, out _);
+        _failover.TryRemove(callKey, out _);
         return [];
     }
+
+    /// <summary>Calls counted on the link's own scope (PBX or gateway); null for a link without limits.</summary>
+    private static int? CountOf(LiveUsageRegistry registry, CallLink link) =>
+        link.PbxId is { } pbx ? registry.ActiveCallsOf(ScopeId.Pbx(pbx))
+        : link.GatewayId is { } gateway ? registry.ActiveCallsOf(ScopeId.Gateway(gateway))
+        : null;
+
+    /// <summary>Every target's link in the order the proxy tries them (gateways; a PBX then its voicemail).</summary>
+    internal static CallLink[] TargetLinks(RoutingResult route) => route switch
+    {
+        RoutedToGateways g => g.Targets.Select(t => CallLink.Gateway(t.GatewayId)).ToArray(),
+        RoutedToPbx { VoicemailFallback: not null } p => [CallLink.Pbx(p.Pbx.PbxId, p.Pbx.TenantId), CallLink.Unlimited],
+        _ => [],
+    };
 
     private IReadOnlyList<StreamEvent> Settle(string callKey, CallMedia media, MediaBandwidth settled, string reason, Instant now)
     {

@@ -13,8 +13,9 @@ public sealed record UsageHistory(string Pbx, Instant From, Instant To, IReadOnl
 /// <summary>
 /// Usage history derived from the CDRs (no separate usage stream: the call events are the truth). A call counts
 /// from its INVITE to its end, per leg (a call between two extensions of one PBX counts twice, as admission does),
-/// with the most kbit/s it ever held (the CDR keeps the peak, not every change): an upper bound, the safe side for
-/// capacity planning.
+/// with the kbit/s it held at each moment: the offer's worst case from the INVITE, then what the answer and each
+/// re-INVITE settled (<see cref="Cdr.KbpsSteps"/>). CDRs recorded before the steps existed count their peak for the
+/// whole call (an upper bound).
 /// </summary>
 public static class LimitsHistory
 {
@@ -46,12 +47,29 @@ public static class LimitsHistory
             if (legs == 0) continue;
             var end = cdr.EndedAt ?? now;
             if (end <= cdr.ReceivedAt) continue;
-            long kbps = (long)legs * (cdr.PeakKbps ?? cdr.Kbps.Value);
-            changes.Add((cdr.ReceivedAt, legs, kbps));
-            changes.Add((end, -legs, -kbps));
+            if (cdr.KbpsSteps.Count == 0)
+            {
+                long kbps = (long)legs * (cdr.PeakKbps ?? cdr.Kbps.Value);
+                changes.Add((cdr.ReceivedAt, legs, kbps));
+                changes.Add((end, -legs, -kbps));
+            }
+            else
+            {
+                // The first step counts from the INVITE; a later one from its instant (never past the end).
+                long held = (long)legs * cdr.KbpsSteps[0].Kbps;
+                changes.Add((cdr.ReceivedAt, legs, held));
+                foreach (var step in cdr.KbpsSteps.Skip(1))
+                {
+                    if (step.At >= end) break;
+                    long next = (long)legs * step.Kbps;
+                    changes.Add((Max(step.At, cdr.ReceivedAt), 0, next - held));
+                    held = next;
+                }
+                changes.Add((end, -legs, -held));
+            }
             for (var i = 0; i < legs; i++) admissions.Add(cdr.ReceivedAt);
         }
-        changes.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Calls.CompareTo(b.Calls));
+        changes.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Calls != b.Calls ? a.Calls.CompareTo(b.Calls) : a.Kbps.CompareTo(b.Kbps));
         admissions.Sort();
 
         var minutes = new List<UsageMinute>();
@@ -82,4 +100,6 @@ public static class LimitsHistory
         }
         return new UsageHistory(pbx, from, to, minutes);
     }
+
+    private static Instant Max(Instant a, Instant b) => a > b ? a : b;
 }

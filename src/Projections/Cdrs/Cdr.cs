@@ -41,6 +41,9 @@ public sealed record Cdr
     /// <summary>The most the call ever held, for usage history.</summary>
     public int? PeakKbps { get; init; }
     public string? Codec { get; init; }
+    /// <summary>What the call held over time: the reservation, then every change (answer, re-INVITE), for usage history.
+    /// Empty for calls recorded before it existed (history then uses <see cref="PeakKbps"/>).</summary>
+    public IReadOnlyList<KbpsStep> KbpsSteps { get; init; } = [];
     /// <summary>The links as limits count them (set with <see cref="Kbps"/>).</summary>
     public LinkRef? LimitSource { get; init; }
     public LinkRef? LimitTarget { get; init; }
@@ -52,6 +55,9 @@ public sealed record Cdr
     /// <summary>True while the dialog holds resources: routed or answered and not ended.</summary>
     public bool IsActive => EndedAt is null;
 }
+
+/// <summary>From <paramref name="At"/> on, the call held <paramref name="Kbps"/>.</summary>
+public sealed record KbpsStep(Instant At, int Kbps);
 
 public static class CdrDispositions
 {

@@ -61,17 +61,26 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
 
     public static Cdr Apply(BandwidthReserved e, Cdr cdr) => cdr with
     {
-        Kbps = e.Kbps, PeakKbps = e.Kbps, Codec = e.Codecs.Count > 0 ? e.Codecs[0] : null,
+        Kbps = e.Kbps, PeakKbps = e.Kbps, Codec = e.Codecs.Count > 0 ? e.Codecs[0] : null, KbpsSteps = [new KbpsStep(e.At, e.Kbps)],
         LimitSource = e.Source, LimitTarget = e.Target, IsEmergency = cdr.IsEmergency || e.IsEmergency,
     };
 
     public static Cdr Apply(BandwidthChanged e, Cdr cdr) => cdr with
     {
         Kbps = e.ToKbps, PeakKbps = Math.Max(cdr.PeakKbps ?? 0, e.ToKbps), Codec = e.ToCodec ?? cdr.Codec,
+        KbpsSteps = [.. cdr.KbpsSteps, new KbpsStep(e.At, e.ToKbps)],
     };
 
     public static Cdr Apply(CallLimitHit e, Cdr cdr) => cdr with
     {
         LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use{(e.Bypassed ? " (bypassed: emergency)" : "")}",
+    };
+
+    /// <summary>Failover moved the call's count: a restart rebuilds the limits from <see cref="Cdr.LimitTarget"/>.</summary>
+    public static Cdr Apply(CallRetargeted e, Cdr cdr) => cdr with { LimitTarget = e.To };
+
+    public static Cdr Apply(FailoverTargetSkipped e, Cdr cdr) => cdr with
+    {
+        LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use (failover target {e.TargetIndex} skipped)",
     };
 }

@@ -43,7 +43,11 @@ public sealed record InviteRequest(
 public abstract record RouteDecision;
 
 /// <summary>Answer the caller with a final error response; nothing is forwarded.</summary>
-public sealed record RejectInvite(int StatusCode, string ReasonPhrase, TimeSpan? RetryAfter = null) : RouteDecision;
+public sealed record RejectInvite(int StatusCode, string ReasonPhrase, TimeSpan? RetryAfter = null) : RouteDecision
+{
+    /// <summary>Value of a <c>Reason</c> header (RFC 3326) to add, e.g. <c>Q.850;cause=34;text="..."</c>; null: none.</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>Forward to the targets in order (serial failover): the next one is tried after a
 /// 408, a 5xx, a transport error or <see cref="ForwardTarget.NoAnswerTimeout"/> on the current one.</summary>
@@ -103,6 +107,12 @@ public interface IProxyPolicy
     /// <summary>Target number <paramref name="targetIndex"/> failed (final non-2xx, timeout or transport
     /// error); the proxy moves on to the next target if there is one.</summary>
     ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason);
+
+    /// <summary>Serial failover is about to try target <paramref name="targetIndex"/> (never called for the first
+    /// target: <see cref="RouteAsync"/> admitted that one). False skips the target (e.g. a gateway without a free
+    /// channel; the policy records why) and the proxy goes on to the one after it; when none is left, the last
+    /// failure is relayed. Optional: the default tries every target.</summary>
+    ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex) => ValueTask.FromResult(true);
 
     /// <summary>A target answered with 2xx. The 2xx is relayed to the caller after this completes.</summary>
     /// <param name="calleeCallId">The Call-ID the answering target saw: the caller's (<paramref name="key"/>) unless the

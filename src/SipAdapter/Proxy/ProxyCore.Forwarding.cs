@@ -161,4 +161,19 @@ internal sealed partial class ProxyCore
             _logger.LogError(ex, "Proxy policy {Method} failed", name);
         }
     }
+
+    /// <summary>Asks the policy a question; when it throws, the error is counted and logged and <paramref name="fallback"/> is the answer.</summary>
+    private async Task<T> CallPolicyAsync<T>(Func<ValueTask<T>> call, string name, T fallback)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Counters.Increment(SipCounter.PolicyErrors);
+            _logger.LogError(ex, "Proxy policy {Method} failed", name);
+            return fallback;
+        }
+    }
 }

@@ -44,7 +44,7 @@ internal sealed partial class ProxyCore
                 break;
             case RejectInvite reject:
                 Counters.Increment(SipCounter.PolicyRejections);
-                await RejectInviteAsync(invite, reject.StatusCode, reject.ReasonPhrase, reject.RetryAfter).ConfigureAwait(false);
+                await RejectInviteAsync(invite, reject.StatusCode, reject.ReasonPhrase, reject.RetryAfter, reject.Reason).ConfigureAwait(false);
                 break;
             default:
                 Counters.Increment(SipCounter.PolicyRejections);
@@ -62,7 +62,7 @@ internal sealed partial class ProxyCore
             to.UriText, to.Uri?.User ?? "", request.ContentType, request.Body);
     }
 
-    private async Task RejectInviteAsync(ProxiedInvite invite, int statusCode, string reason, TimeSpan? retryAfter)
+    private async Task RejectInviteAsync(ProxiedInvite invite, int statusCode, string reason, TimeSpan? retryAfter, string? reasonHeader = null)
     {
         if (statusCode is < 300 or > 699)
         {
@@ -77,6 +77,11 @@ internal sealed partial class ProxyCore
             builder.Add(SipHeaderId.RetryAfter, ((long)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (reasonHeader is not null)
+        {
+            builder.Add("Reason", reasonHeader);
+        }
+
         invite.ServerTransaction.SendFinal(builder.ToArray(), statusCode);
         Counters.Increment(SipCounter.CallsFailed);
         await CallPolicyAsync(() => _policy.OnFailedAsync(invite.Key, statusCode, reason, DialogParty.Proxy), "OnFailedAsync").ConfigureAwait(false);
@@ -89,6 +94,12 @@ internal sealed partial class ProxyCore
         while (!invite.Finished && ++invite.TargetIndex < invite.Targets.Count)
         {
             var index = invite.TargetIndex;
+            if (index > 0 && !await CallPolicyAsync(() => _policy.OnFailoverAsync(invite.Key, index), "OnFailoverAsync", fallback: true).ConfigureAwait(false))
+            {
+                _logger.LogInformation("Target {Index} of {Key} skipped by the policy", index, invite.Key);
+                continue;
+            }
+
             var target = invite.Targets[index];
             var branch = NewBranch(LoopHash(invite.Request));
             byte[] bytes;

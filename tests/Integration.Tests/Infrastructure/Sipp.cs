@@ -39,10 +39,12 @@ public sealed class Sipp : IAsyncDisposable
     }
 
     /// <summary>Starts a sipp that answers calls on <paramref name="address"/>:<paramref name="port"/>; returns once its socket is bound.</summary>
+    /// <param name="runTimeout">sipp gives up (and fails) after this long, and waits this long for each expected message;
+    /// default 30 s and 15 s.</param>
     public static async Task<Sipp> StartServerAsync(string scenario, IPAddress address, int port, int calls = 1, string transport = "u1", IDictionary<string, string>? replace = null,
-        params string[] extra)
+        TimeSpan? runTimeout = null, params string[] extra)
     {
-        var sipp = Start(scenario, address, port, [ "-m", calls.ToString(), .. extra ], transport, replace);
+        var sipp = Start(scenario, address, port, [ "-m", calls.ToString(), .. extra ], transport, replace, runTimeout);
         // Condition, not a sleep: sipp is ready when its port is taken.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!PortTaken(address, port, transport))
@@ -56,10 +58,10 @@ public sealed class Sipp : IAsyncDisposable
 
     /// <summary>Starts a sipp that places <paramref name="calls"/> calls to <paramref name="target"/> dialling <paramref name="service"/>.</summary>
     public static Sipp StartClient(string scenario, IPAddress address, int port, IPEndPoint target, string service, int calls = 1,
-        int rate = 10, string transport = "u1", IDictionary<string, string>? replace = null, params string[] extra) =>
-        Start(scenario, address, port, [ $"{target.Address}:{target.Port}", "-s", service, "-m", calls.ToString(), "-r", rate.ToString(), .. extra ], transport, replace);
+        int rate = 10, string transport = "u1", IDictionary<string, string>? replace = null, TimeSpan? runTimeout = null, params string[] extra) =>
+        Start(scenario, address, port, [ $"{target.Address}:{target.Port}", "-s", service, "-m", calls.ToString(), "-r", rate.ToString(), .. extra ], transport, replace, runTimeout);
 
-    private static Sipp Start(string scenario, IPAddress address, int port, string[] args, string transport, IDictionary<string, string>? replace)
+    private static Sipp Start(string scenario, IPAddress address, int port, string[] args, string transport, IDictionary<string, string>? replace, TimeSpan? runTimeout)
     {
         var dir = Directory.CreateTempSubdirectory("sipp-").FullName;
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Sipp", scenario));
@@ -75,7 +77,8 @@ public sealed class Sipp : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var a in (string[])[ .. args, "-sf", scenarioPath, "-i", address.ToString(), "-p", port.ToString(), "-t", transport,
-                     "-nostdin", "-timeout", "30s", "-timeout_error", "-recv_timeout", "15000", "-trace_err" ])
+                     "-nostdin", "-timeout", $"{(int)(runTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds}s", "-timeout_error",
+                     "-recv_timeout", runTimeout is { } run ? ((long)run.TotalMilliseconds).ToString() : "15000", "-trace_err" ])
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sipp");
         return new Sipp(process, dir, address, port);

@@ -132,6 +132,63 @@ public sealed class LimitsGuardTests
     }
 
     [Fact]
+    public void Gateway_failover_moves_the_channel_to_the_next_gateway_and_records_the_move()
+    {
+        var world = new World(); // acme dialling 0301234567 leaves by LCR "+": gw-a, then gw-b
+        world.Call("c1", "0301234567", Pcmu).ShouldBeOfType<GuardAdmits>();
+        world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(1);
+
+        var moved = world.Guard.Retarget("c1", 1, T0).ShouldBeOfType<GuardAdmits>();
+
+        moved.Events.ShouldHaveSingleItem().Event.ShouldBe(
+            new CallRetargeted("c1", 1, new LinkRef(null, null, "gw-a"), new LinkRef(null, null, "gw-b"), FromCount: 0, ToCount: 1, T0));
+        world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(0);
+        world.Usage(ScopeId.Gateway("gw-b")).ShouldBe(new ScopeUsage(1, 80, 1)); // a new call in gw-b's calls-per-second window
+        world.Usage(ScopeId.Pbx("acme-hq")).ActiveCalls.ShouldBe(1); // the caller's side is not touched
+        world.Guard.Retarget("c1", 1, T0).Events.ShouldBeEmpty();    // already there: nothing to move
+        world.Guard.Retarget("c1", 7, T0).ShouldBe(GuardAdmits.Plain); // no such target
+
+        world.Guard.Release("c1", Duration.Zero, T0);
+        world.Usage(ScopeId.Gateway("gw-b")).ActiveCalls.ShouldBe(0);
+        world.Guard.Retarget("c1", 1, T0).ShouldBe(GuardAdmits.Plain); // ended: nothing moves
+    }
+
+    [Fact]
+    public void A_failover_gateway_without_a_free_channel_is_skipped_and_the_call_stays_where_it_was()
+    {
+        var world = new World(d => d with { Gateways = d.Gateways.Select(g => g.Id == "gw-b" ? g with { MaxChannels = 1 } : g).ToList() });
+        world.Call("uk", "00442071234567", Pcmu).ShouldBeOfType<GuardAdmits>(); // carrier uk: gw-b first, takes its channel
+        world.Call("c1", "0301234567", Pcmu).ShouldBeOfType<GuardAdmits>();
+
+        var skipped = world.Guard.Retarget("c1", 1, T0).ShouldBeOfType<GuardRefuses>();
+
+        skipped.StatusCode.ShouldBe(503);
+        skipped.Q850Cause.ShouldBe(34);
+        skipped.Reason.ShouldBe("Limit reached: gateway:gw-b (callee) channels limit 1, 1 channels in use, this call needs 1");
+        skipped.Events.ShouldHaveSingleItem().Event.ShouldBe(new FailoverTargetSkipped("c1", 1, "gateway:gw-b", "channels", 1, 1, T0));
+        world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(1);
+        world.Usage(ScopeId.Gateway("gw-b")).ActiveCalls.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Refusals_carry_the_Q850_cause_and_the_reason_header_quotes_the_text()
+    {
+        var world = new World(d => d.WithPbx("acme-hq", p => p with { Limits = new LimitsSpec { MaxCalls = 0 } }));
+        var caller = world.Call("c1", "+31205550200", Pcmu).ShouldBeOfType<GuardRefuses>();
+        caller.Q850Cause.ShouldBe(34);
+        CallPolicy.Q850Reason(caller).ShouldBe(
+            "Q.850;cause=34;text=\"Limit reached: pbx:acme-hq (caller) concurrent calls limit 0, 0 calls in use, this call needs 1\"");
+
+        var busy = new World();
+        busy.Call("b1", "+31205550200", Pcmu);
+        busy.Call("b2", "+31205550201", Pcmu);
+        busy.Call("b3", "+31205550202", Pcmu).ShouldBeOfType<GuardRefuses>().Q850Cause.ShouldBe(17);
+
+        CallPolicy.Q850Reason(new GuardRefuses(503, "a \"quoted\" \\ text\r\n") { Q850Cause = 34 }).ShouldBe("Q.850;cause=34;text=\"a \\\"quoted\\\" \\\\ text\"");
+        CallPolicy.Q850Reason(new GuardRefuses(403, "no cause")).ShouldBeNull();
+    }
+
+    [Fact]
     public void A_provisioning_change_swaps_the_limits_and_keeps_the_open_calls()
     {
         var world = new World();

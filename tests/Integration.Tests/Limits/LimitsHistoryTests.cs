@@ -53,4 +53,29 @@ public sealed class LimitsHistoryTests
         minute.PeakCalls.ShouldBe(1);
         minute.NewCalls.ShouldBe(2);
     }
+
+    [Fact]
+    public void Bandwidth_follows_the_reservation_then_what_the_answer_and_a_reinvite_settled()
+    {
+        var at = (int second) => T0 + Duration.FromSeconds(second);
+        Cdr[] cdrs =
+        [
+            // Offer PCMU (80) at :00, answered G.729 (24) at :05, re-INVITE to PCMU at 1:30, ended at 2:10.
+            Call("a", 0, 130, 80, Acme, Globex, peak: 80) with { KbpsSteps = [new(at(0), 80), new(at(5), 24), new(at(90), 80)] },
+            // Another call during the 2nd minute only, settled at answer: 24.
+            Call("b", 70, 80, 24, Acme, Globex, peak: 80) with { KbpsSteps = [new(at(70), 80), new(at(72), 24)] },
+        ];
+
+        var history = LimitsHistory.Compute(cdrs, "globex-main", T0, T0 + Duration.FromMinutes(3), now: T0 + Duration.FromHours(1));
+
+        history.Minutes.Select(m => (m.PeakCalls, m.PeakKbps)).ShouldBe(
+        [
+            (1, 80),      // 14:00: the offer's 80 for 5 s, then 24
+            (2, 80 + 24), // 14:01: b's offer (80) while a holds 24 = 104; later a goes back to 80 alone
+            (1, 80),      // 14:02: a at 80 until :10
+        ]);
+        // With each call's peak for its whole duration (CDRs from before the steps), 14:01 would show 80 + 80.
+        LimitsHistory.Compute(cdrs.Select(c => c with { KbpsSteps = [] }), "globex-main", T0, T0 + Duration.FromMinutes(3), T0 + Duration.FromHours(1))
+            .Minutes[1].PeakKbps.ShouldBe(80 + 80);
+    }
 }

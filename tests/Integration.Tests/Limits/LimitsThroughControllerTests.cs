@@ -92,18 +92,23 @@ public sealed class LimitsThroughControllerTests
         int answeredPort = FreePort.Udp(Acme), busyCaller = FreePort.Udp(Acme), cancelCaller = FreePort.Udp(Acme), silentCaller = FreePort.Udp(Acme);
         await using var toSilent = Sipp.StartClient("limits-uac-hold.xml", Acme, silentCaller, controller.SipEndpoint, SilentDid, calls: 2,
             replace: new Dictionary<string, string> { ["HOLD_MS"] = "100" });
+        // The answered calls are held long enough (12 s, below sipp's 30 s run timeout) that they and the two silent ones
+        // (up until Timer B, 32 s) are up together however slowly a loaded machine starts the sipps; with the 1 s they
+        // used to hold, the wait below could miss its window.
         await using var toAnswer = Sipp.StartClient("limits-uac-hold.xml", Acme, answeredPort, controller.SipEndpoint, GlobexDid, calls: 3,
-            replace: new Dictionary<string, string> { ["HOLD_MS"] = "1000" });
+            replace: new Dictionary<string, string> { ["HOLD_MS"] = "12000" });
         await using var toBusy = Sipp.StartClient("limits-uac-hold.xml", Acme, busyCaller, controller.SipEndpoint, BusyDid, calls: 3,
             replace: new Dictionary<string, string> { ["HOLD_MS"] = "100" });
         await using var toRing = Sipp.StartClient("limits-uac-cancel.xml", Acme, cancelCaller, controller.SipEndpoint, RingDid, calls: 3);
 
-        // While they are up, the live view counts them.
+        // While they are up, the live view counts them: 3 answered calls on globex-main, 2 unanswered to the silent PBX.
         await Await.UntilAsync(() => controller.Registry.OpenDialogCount, n => n >= 5, Patience, "calls in progress");
+        await Await.UntilAsync(async () => (await controller.LiveViewAsync()).Pbxs.Single(p => p.Id == "globex-main").Calls, n => n == 3, Patience,
+            "the 3 answered calls in the live view");
 
         foreach (var (caller, name) in new[] { (toAnswer, "answered"), (toBusy, "busy"), (toRing, "cancelled") })
         {
-            var r = await caller.WaitAsync();
+            var r = await caller.WaitAsync(TimeSpan.FromSeconds(90));
             r.AllCallsSucceeded.ShouldBeTrue($"{name}: {r}");
         }
 
@@ -113,7 +118,8 @@ public sealed class LimitsThroughControllerTests
         view.OpenCalls.ShouldBe(0);
         view.Pbxs.ShouldAllBe(p => p.Calls == 0 && p.Kbps == 0);
         view.Tenants.ShouldAllBe(t => t.Calls == 0 && t.Kbps == 0);
-        (await controller.OpenCdrsAsync()).ShouldBeEmpty();
+        // The registry releases a call before its end is committed: the CDRs follow a moment later.
+        await Await.UntilAsync(() => controller.OpenCdrsAsync(), c => c.Count == 0, Patience, "every CDR ended");
 
         (await controller.CdrsFromAsync(Acme, answeredPort)).ShouldAllBe(c => c.Disposition == CdrDispositions.Answered);
         (await controller.CdrsFromAsync(Acme, busyCaller)).ShouldAllBe(c => c.Disposition == CdrDispositions.Busy);

@@ -228,6 +228,43 @@ public class ProxyCallFlowTests
     }
 
     [Fact]
+    public async Task A_failover_target_the_policy_skips_gets_nothing_and_the_next_one_the_call()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee, bed.Callee2, bed.Callee);
+        bed.Policy.TryTarget = index => index != 1; // e.g. target 1 is a gateway without a free channel
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var first = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(first, 503, "Service Unavailable", bed.Proxy);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+
+        var third = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        third.TopVia.Branch.ShouldNotBe(first.TopVia.Branch);
+        await bed.Callee.RespondAsync(third, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        (await bed.Callee2.NothingAsync(_ => true, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+
+        (await bed.Policy.WaitForAsync("Answered")).TargetIndex.ShouldBe(2);
+        bed.Policy.Events.Where(e => e.Kind.StartsWith("Failover", StringComparison.Ordinal)).Select(e => (e.Kind, e.TargetIndex))
+            .ShouldBe([("FailoverSkipped", 1), ("Failover", 2)]); // never asked about the first target
+    }
+
+    [Fact]
+    public async Task When_the_policy_skips_the_last_target_the_last_failure_is_relayed()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.RouteTo(bed.Callee, bed.Callee2);
+        bed.Policy.TryTarget = _ => false;
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var first = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(first, 503, "Service Unavailable", bed.Proxy);
+
+        (await bed.Caller.ExpectResponseAsync(503)).ReasonPhrase.ShouldBe("Service Unavailable");
+        (await bed.Callee2.NothingAsync(_ => true, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+        (await bed.Policy.WaitForAsync("Failed")).StatusCode.ShouldBe(503);
+    }
+
+    [Fact]
     public async Task Retransmitted_invite_is_absorbed_and_retransmitted_2xx_relayed()
     {
         await using var bed = await ProxyTestBed.StartAsync();

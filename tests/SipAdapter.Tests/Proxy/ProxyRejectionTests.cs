@@ -126,6 +126,17 @@ public class ProxyRejectionTests
     }
 
     [Fact]
+    public async Task Rejection_carries_the_policys_reason_header()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.Route = _ => new RejectInvite(486, "Busy Here") { Reason = "Q.850;cause=17;text=\"Limit reached\"" };
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var response = await bed.Caller.ExpectResponseAsync(486);
+        var reasons = Enumerable.Range(0, response.HeaderCount).Where(i => response.GetHeaderName(i) == "Reason").Select(response.GetHeaderValue).ToList();
+        reasons.ShouldBe(["Q.850;cause=17;text=\"Limit reached\""]);
+    }
+
+    [Fact]
     public async Task Rejection_carries_retry_after_and_a_throwing_policy_gives_500()
     {
         await using var bed = await ProxyTestBed.StartAsync();

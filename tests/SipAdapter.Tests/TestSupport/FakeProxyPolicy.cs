@@ -17,6 +17,9 @@ public sealed class FakeProxyPolicy : IProxyPolicy
     /// <summary>Delay before OnAnsweredAsync completes (write-ahead latency).</summary>
     public TimeSpan AnswerDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Answer to OnFailoverAsync for a target index (default: try every target).</summary>
+    public Func<int, bool> TryTarget { get; set; } = _ => true;
+
     public ConcurrentQueue<InviteRequest> Invites { get; } = new();
 
     public IReadOnlyList<PolicyEvent> Events => _events.ToArray();
@@ -32,6 +35,13 @@ public sealed class FakeProxyPolicy : IProxyPolicy
     {
         Record(new PolicyEvent("AttemptFailed", key, targetIndex, statusCode, reason));
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex)
+    {
+        var tryIt = TryTarget(targetIndex);
+        Record(new PolicyEvent(tryIt ? "Failover" : "FailoverSkipped", key, targetIndex));
+        return ValueTask.FromResult(tryIt);
     }
 
     /// <summary>The callee-side Call-ID reported with each answer.</summary>

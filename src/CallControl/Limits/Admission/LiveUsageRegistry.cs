@@ -159,6 +159,21 @@ public sealed class LiveUsageRegistry
         }
     }
 
+    /// <summary>What the open call <paramref name="callKey"/> holds now; null when it is not open.</summary>
+    public OpenDialog? Find(string callKey)
+    {
+        ArgumentNullException.ThrowIfNull(callKey);
+        lock (_gate)
+            return _open.TryGetValue(callKey, out var entry) ? entry.ToOpenDialog() : null;
+    }
+
+    /// <summary>Open dialogs (legs) counted on <paramref name="scope"/> now.</summary>
+    public int ActiveCallsOf(ScopeId scope)
+    {
+        lock (_gate)
+            return _counters.TryGetValue(scope, out var counter) ? counter.Calls : 0;
+    }
+
     /// <summary>The open dialogs, as facts (for the live view, a dump command, or a recount).</summary>
     public IReadOnlyList<OpenDialog> OpenDialogs()
     {
