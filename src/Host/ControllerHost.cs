@@ -86,6 +86,8 @@ public static class ControllerHost
         // Calls the event store still shows open are taken back before SIP opens.
         services.AddSingleton<CallRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<CallRecovery>());
+        // After CallRecovery (hosted services start in order): the sweeper's first pass knows which calls are still open.
+        services.AddHostedService<ReservationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         // Credit comes after the limits guard: a call refused for limits reserves no credit.
         services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());

@@ -59,7 +59,7 @@ public static class EventStoreConfiguration
         typeof(AccountOpened), typeof(CreditLimitChanged),
         typeof(CallingCardIssued), typeof(CallingCardBlocked), typeof(CallingCardUnblocked),
         typeof(BalanceToppedUp), typeof(BalanceAdjusted),
-        typeof(CreditReserved), typeof(CallCharged), typeof(ReservationReleased), typeof(CallReRated),
+        typeof(CreditReserved), typeof(CreditGrantShortened), typeof(CallCharged), typeof(ReservationReleased), typeof(CallReRated),
     ];
 
     /// <summary>Every billing event: the state above, the rating of a call (call stream), invoices and notes (account stream).</summary>

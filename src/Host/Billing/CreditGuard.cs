@@ -24,7 +24,8 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     public const int PaymentRequired = 402;
     public const int Forbidden = 403;
 
-    private sealed record GuardedCall(string AccountId, string Destination);
+    /// <param name="AnswerGrant">The grant priced again at the answer (null: not answered yet, or nothing held).</param>
+    private sealed record GuardedCall(string AccountId, string Destination, Duration? AnswerGrant = null);
 
     private readonly ConcurrentDictionary<string, GuardedCall> _calls = new();
 
@@ -56,7 +57,31 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
         };
     }
 
-    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now) => [];
+    /// <summary>Prices the grant again from the answer instant against the call's hold (another rate period may have
+    /// started while it rang) and shortens it if needed (<see cref="CreditGrantShortened"/>); the proxy then cuts the
+    /// call off after <see cref="MaxDurationAfterAnswer"/>.</summary>
+    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now)
+    {
+        if (!_calls.TryGetValue(callKey, out var call)) return [];
+        var (granted, events) = billing.Answer(call.AccountId, new CallKey(callKey), call.Destination, now);
+        _calls[callKey] = call with { AnswerGrant = granted };
+        if (events.Count > 0)
+            logger.LogInformation("Call {CallKey} answered in another rate period: grant shortened to {Seconds}s", callKey, granted?.TotalSeconds);
+        return events.Select(e => new StreamEvent(BillingStreams.Account(call.AccountId), e)).ToList();
+    }
+
+    public Duration? MaxDurationAfterAnswer(string callKey) => _calls.TryGetValue(callKey, out var call) ? call.AnswerGrant : null;
+
+    /// <summary>Takes back a call of a previous process that this guard would have admitted (PBX of a tenant with an
+    /// account, not emergency), so its end charges it once. Its grant is the hold's, if the hold is still there.</summary>
+    public Duration? Recover(RecoveredCall call)
+    {
+        if (call.IsEmergency || call.SourceTenantId is not { } accountId || call.Destination is not { } destination) return null;
+        if (billing.Account(accountId) is not { } account || account.Charged.ContainsKey(new CallKey(call.CallKey))) return null;
+        var granted = billing.Granted(accountId, new CallKey(call.CallKey));
+        _calls[call.CallKey] = new GuardedCall(accountId, destination, granted);
+        return granted;
+    }
 
     public IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now) => [];
 

@@ -25,7 +25,9 @@ public sealed class CallRecovery(IDocumentStore store, ActiveCalls calls, CallPo
             int answered = 0, failed = 0;
             foreach (var cdr in open)
             {
-                calls.Open(new OpenCall(cdr.Id, cdr.SourcePbxId, cdr.TargetKind == "pbx" ? cdr.TargetId : null, cdr.ReceivedAt, cdr.AnsweredAt)
+                // The guards take the call back first (credit: its hold and grant), so its end settles it once.
+                var grant = policy.Recover(new RecoveredCall(cdr.Id, cdr.SourceTenantId, cdr.Destination, cdr.IsEmergency, cdr.ReceivedAt, cdr.AnsweredAt));
+                calls.Open(new OpenCall(cdr.Id, cdr.SourcePbxId, cdr.TargetKind == "pbx" ? cdr.TargetId : null, cdr.ReceivedAt, cdr.AnsweredAt, grant)
                     { Recovered = true });
                 if (cdr.AnsweredAt is null)
                 {
@@ -51,7 +53,7 @@ public sealed class CallRecovery(IDocumentStore store, ActiveCalls calls, CallPo
                 var now = clock.GetCurrentInstant();
                 foreach (var call in calls.Recovered())
                     if (call.AnsweredAt is { } answered && now - answered > Duration.FromTimeSpan(settings.MaxCallDuration))
-                        await policy.EndAsync(call.CallKey, "system", "maximum call duration reached after a controller restart");
+                        await policy.EndAsync(call.CallKey, "system", "maximum call duration reached after a controller restart", endSeen: false);
             }
         }
         catch (OperationCanceledException)
