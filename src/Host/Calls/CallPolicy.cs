@@ -306,7 +306,7 @@ public sealed class CallPolicy(
             var talk = now - answered;
             if (!endSeen)
             {
-                var assumed = call.MaxDuration is { } grant && grant < talk ? grant : call.MaxDuration is null ? Duration.Zero : talk;
+                var assumed = call.MaxDuration ?? Duration.Zero;
                 reason = call.MaxDuration is { } g
                     ? $"{reason}; end never seen: talk taken as its grant of {g.TotalSeconds:0.###}s"
                     : $"{reason}; end never seen and no grant: talk unknown, not charged";
