@@ -32,6 +32,20 @@ public sealed class BillingLog(IDocumentStore store)
         return state;
     }
 
+    /// <summary>The tariff book alone (plans and profiles, all versions): what rating needs, without reading every
+    /// account's history.</summary>
+    public async Task<TariffBook> LoadBookAsync(CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypesAre(typeof(TariffPlanImported), typeof(RatingProfileAssigned)))
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        var state = BillingState.Empty;
+        foreach (var e in events) state = state.Apply(e.Data);
+        return state.Book;
+    }
+
     /// <summary>Every event of one account stream (also invoices and notes), oldest first.</summary>
     public async Task<IReadOnlyList<object>> AccountStreamAsync(string accountId, CancellationToken ct = default)
     {

@@ -54,7 +54,7 @@ public sealed class ReRatingAndInvoiceTests(StoreFixture fixture, ITestOutputHel
         run.Difference.ShouldBe(-0.035m);
         var twice = await world.ReRating.RunAsync(November, "inv", dryRun: false);
         twice.Changed.ShouldBe(0);
-        twice.Results.Count.ShouldBe(4);
+        twice.Calls.ShouldBe(4);
 
         var corrected = await world.Invoices.InvoiceAsync("inv", November);
         corrected.InvoiceIsNew.ShouldBeFalse();
@@ -150,7 +150,7 @@ public sealed class ReRatingAndInvoiceTests(StoreFixture fixture, ITestOutputHel
         watch.Restart();
         var run = await world.ReRating.RunAsync(November, "bulk", dryRun: false);
         watch.Stop();
-        run.Results.Count.ShouldBe(n);
+        run.Calls.ShouldBe(n);
         run.Changed.ShouldBeGreaterThan(n / 3);
         var rerate = n / watch.Elapsed.TotalSeconds;
         watch.Restart();
