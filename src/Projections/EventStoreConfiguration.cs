@@ -107,7 +107,8 @@ public static class EventStoreConfiguration
 
         // Billing read models commit with their events, like the CDR (reports and re-rating read them right away).
         opts.Projections.Add<RatedCallProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId);
+        // Numeric revisions as when the rated CDR was an aggregation: existing stores keep their table as it is.
+        opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId).UseNumericRevisions(true);
         opts.Projections.Add<InvoiceProjection>(ProjectionLifecycle.Inline);
     }
 }

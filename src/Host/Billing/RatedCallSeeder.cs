@@ -14,7 +14,7 @@ namespace CallControl.Host.Billing;
 /// rated calls as the controller records them — <see cref="CallRated"/> on each call's stream (the rated CDR follows
 /// inline) and <see cref="CallCharged"/> on the account stream — in batches. For speed the call streams are written with
 /// Marten's COPY bulk event insert and their rated CDRs with the document bulk insert (what the inline projection would
-/// write, <see cref="RatedCallProjection.Create"/>); the charges are appended normally, one transaction per batch. Calls alternate
+/// write, <see cref="RatedCallProjection.ViewOf"/>); the charges are appended normally, one transaction per batch. Calls alternate
 /// between +44 and +31 (so a change of one destination's price changes about half of them), start
 /// <see cref="Spacing"/> apart from <c>from</c>, and last 1 s to 30 min (fixed seed, so runs are comparable).
 /// </summary>
@@ -56,7 +56,7 @@ public sealed class RatedCallSeeder(DocumentStore store, BillingAdmin admin, Bil
                 var end = start + talk;
                 var e = CallRated.From(key, rated, end);
                 streams.Add(StreamAction.Start((IEventRegistry)store.Options.Events, key, e));
-                views.Add(RatedCallProjection.Create(e));
+                views.Add(RatedCallProjection.ViewOf(e));
                 charges[i] = new CallCharged(accountId, new CallKey(key), rated.Total, end);
             }
             await store.BulkInsertEventsAsync(streams, batchSize, ct);

@@ -132,10 +132,7 @@ public sealed class ReRatingService(IDocumentStore store, BillingLog log, IClock
                 if (!dryRun && events.Count > 0)
                 {
                     recording.Start();
-                    // The inline projection loads each rated CDR it updates one at a time; loaded here in one query
-                    // first, they come from the session's identity map instead (one round trip per page, not per call).
-                    await using var write = store.IdentitySession();
-                    await write.LoadManyAsync<RatedCallView>(ct, events.Select(e => e.Call.Value));
+                    await using var write = store.LightweightSession();
                     foreach (var account in events.GroupBy(e => e.AccountId))
                         write.Events.Append(BillingStreams.Account(account.Key), account.Cast<object>().ToArray());
                     await write.SaveChangesAsync(ct);
