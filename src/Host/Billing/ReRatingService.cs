@@ -96,7 +96,10 @@ public sealed class ReRatingService(IDocumentStore store, BillingLog log, IClock
                     var ms = lastMs;
                     var id = lastId;
                     page = await InPeriod(read, from, to, accountId)
-                        .Where(v => v.StartMs > ms || (v.StartMs == ms && v.Id.CompareTo(id) > 0))
+                        // "StartMs >= ms" on its own lets PostgreSQL walk the StartMs index from the cursor (the OR alone
+                        // made every page scan and sort the whole period).
+                        .Where(v => v.StartMs >= ms)
+                        .Where(v => v.StartMs > ms || v.Id.CompareTo(id) > 0)
                         .OrderBy(v => v.StartMs).ThenBy(v => v.Id)
                         .Take(PageSize)
                         .Select(v => new RatedCallFacts
