@@ -12,8 +12,9 @@ namespace CallControl.Host.Billing;
 /// <summary>
 /// Prepaid credit and postpaid credit limits, in memory (<see cref="LiveBilling"/>). The account that pays is the tenant
 /// of the caller's PBX; calls from gateways (inbound), emergency calls (DESIGN.md rule 6) and tenants without a billing
-/// account are let through unbilled. Prepaid: the cost of the longest affordable duration is reserved
-/// (<see cref="CreditReserved"/>) and the call gets that <see cref="GuardAdmits.MaxDuration"/>. Refusals:
+/// account are let through unbilled. Prepaid and postpaid with a credit limit: the cost of the longest duration what is
+/// available pays is reserved (<see cref="CreditReserved"/>) and the call gets that <see cref="GuardAdmits.MaxDuration"/>,
+/// priced again at the answer (<see cref="Answered"/>). Calls taken back after a restart are settled too (<see cref="Recover"/>). Refusals:
 /// <c>402 Payment Required</c> when money is the reason (no prepaid credit, postpaid credit limit reached),
 /// <c>403 Forbidden</c> when the tariff does not allow the number (no rate) or the account cannot pay in that currency.
 /// At the end the call is rated with its real talk time: <see cref="CallCharged"/> (+ <see cref="ReservationReleased"/>)

@@ -10,7 +10,9 @@ namespace CallControl.Host.Calls;
 /// After a restart (or a crash), the calls the event store still shows open are taken back before SIP
 /// opens (DESIGN.md rule 4): a call that was answered stays open until its BYE arrives (the proxy reports
 /// it as an unknown dialog) or until it has run the maximum call duration; a call that was not yet
-/// answered cannot be completed by the new process and is recorded as failed now.
+/// answered cannot be completed by the new process and is recorded as failed now. The guards take each call back first
+/// (<see cref="ICallGuard.Recover"/>: credit keeps its hold and grant), so its end settles it exactly once; a call whose
+/// end is never seen is closed at the maximum duration with its talk time taken as its grant (docs/decisions.md).
 /// </summary>
 public sealed class CallRecovery(IDocumentStore store, ActiveCalls calls, CallPolicy policy, ControllerSettings settings, IClock clock,
     ILogger<CallRecovery> logger) : BackgroundService
