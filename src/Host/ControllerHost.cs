@@ -87,6 +87,8 @@ public static class ControllerHost
         services.AddSingleton<StaleCalls>();
         services.AddSingleton<CallRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<CallRecovery>());
+        // After CallRecovery (hosted services start in order): the sweeper's first pass knows which calls are still open.
+        services.AddHostedService<ReservationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         // Credit comes after the limits guard: a call refused for limits reserves no credit.
         services.AddSingleton<ICallGuard>(sp => sp.GetRequiredService<CreditGuard>());

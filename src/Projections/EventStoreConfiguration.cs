@@ -61,7 +61,7 @@ public static class EventStoreConfiguration
         typeof(AccountOpened), typeof(CreditLimitChanged),
         typeof(CallingCardIssued), typeof(CallingCardBlocked), typeof(CallingCardUnblocked),
         typeof(BalanceToppedUp), typeof(BalanceAdjusted),
-        typeof(CreditReserved), typeof(CallCharged), typeof(ReservationReleased), typeof(CallReRated),
+        typeof(CreditReserved), typeof(CreditGrantShortened), typeof(CallCharged), typeof(ReservationReleased), typeof(CallReRated),
     ];
 
     /// <summary>Every billing event: the state above, the rating of a call (call stream), invoices and notes (account stream).</summary>
@@ -110,7 +110,8 @@ public static class EventStoreConfiguration
 
         // Billing read models commit with their events, like the CDR (reports and re-rating read them right away).
         opts.Projections.Add<RatedCallProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId);
+        // Numeric revisions as when the rated CDR was an aggregation: existing stores keep their table as it is.
+        opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId).UseNumericRevisions(true);
         opts.Projections.Add<InvoiceProjection>(ProjectionLifecycle.Inline);
     }
 }

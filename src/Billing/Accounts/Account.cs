@@ -78,6 +78,8 @@ public sealed record Account(
             this with { Reservations = Reservations.Add(e.Call, new Reservation(e.Call, e.Amount, e.Granted, e.At)) },
         CallCharged e when !Charged.ContainsKey(e.Call) =>
             this with { Balance = Balance - e.Amount, Charged = Charged.Add(e.Call, e.Amount) },
+        CreditGrantShortened e when Reservations.TryGetValue(e.Call, out var held) =>
+            this with { Reservations = Reservations.SetItem(e.Call, held with { Granted = e.Granted }) },
         ReservationReleased e => this with { Reservations = Reservations.Remove(e.Call) },
         CallReRated e when Charged.TryGetValue(e.Call, out var charged) =>
             this with { Balance = Balance - (e.NewAmount - charged), Charged = Charged.SetItem(e.Call, e.NewAmount) },
@@ -95,6 +97,7 @@ public sealed record Account(
         BalanceAdjusted x => x.At,
         CreditReserved x => x.At,
         CallCharged x => x.At,
+        CreditGrantShortened x => x.At,
         ReservationReleased x => x.At,
         CallReRated x => x.At,
         _ => null,

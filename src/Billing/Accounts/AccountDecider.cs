@@ -84,24 +84,31 @@ public static class AccountDecider
             }
         }
 
-        if (account.Kind == AccountKind.Postpaid)
+        if (account.Kind == AccountKind.Postpaid && account.CreditLimit is null)
         {
-            if (account.CreditLimit is { } limit && account.Used >= limit)
-            {
-                return AdmissionDecision.Refuse(AdmissionRefusal.CreditLimitReached, $"used {account.Used} of credit limit {limit} {account.Currency}");
-            }
-            // Postpaid calls are not cut off; the rate check still refuses numbers without a rate.
+            // Postpaid without a credit limit: nothing to hold, no cut-off; the rate check still refuses numbers without a rate.
             var rating = Rater.Rate(book, account.AccountId, command.Destination, command.Now, Duration.Zero);
             return rating switch
             {
                 NoRate noRate => AdmissionDecision.Refuse(AdmissionRefusal.NoRate, $"{noRate.Reason}: {noRate.Detail}"),
                 RatedCall rated when rated.Currency != account.Currency => AdmissionDecision.Refuse(AdmissionRefusal.CurrencyMismatch,
                     $"plan {rated.PlanId} is in {rated.Currency}, account in {account.Currency}"),
-                _ => new AdmissionDecision(true, AdmissionRefusal.None, "postpaid within credit limit", null, 0m, []),
+                _ => new AdmissionDecision(true, AdmissionRefusal.None, "postpaid without a credit limit", null, 0m, []),
             };
         }
 
+        // Prepaid and calling cards: available = balance - holds. Postpaid with a limit: available = limit - owed - holds,
+        // so parallel calls each hold their grant and together never pass the limit (by more than the increment each
+        // cut-off lands in).
+        var postpaid = account.Kind == AccountKind.Postpaid;
         var available = account.Available;
+        var what = postpaid
+            ? $"credit limit {account.CreditLimit} - owed {Math.Max(0m, -account.Balance)} - held {account.Reserved} = {available} {account.Currency} available"
+            : $"balance {account.Balance} - held {account.Reserved} = {available} {account.Currency} available";
+        if (postpaid && available <= 0m)
+        {
+            return AdmissionDecision.Refuse(AdmissionRefusal.CreditLimitReached, $"used {account.Used} of credit limit {account.CreditLimit} {account.Currency}");
+        }
         var max = Rater.MaxDuration(book, account.AccountId, command.Destination, command.Now, Math.Max(0m, available),
             command.Ceiling ?? Rater.DefaultCeiling);
         if (max.Refusal is { } refusal)
@@ -114,12 +121,42 @@ public static class AccountDecider
         }
         if (max.Duration <= Duration.Zero)
         {
-            return AdmissionDecision.Refuse(AdmissionRefusal.InsufficientCredit,
-                $"available {available} {account.Currency} does not cover the first increment to {command.Destination}");
+            return postpaid
+                ? AdmissionDecision.Refuse(AdmissionRefusal.CreditLimitReached,
+                    $"used {account.Used} of credit limit {account.CreditLimit} {account.Currency}: {available} left does not cover the first increment to {command.Destination}")
+                : AdmissionDecision.Refuse(AdmissionRefusal.InsufficientCredit,
+                    $"available {available} {account.Currency} does not cover the first increment to {command.Destination}");
         }
-        return new AdmissionDecision(true, AdmissionRefusal.None, $"granted {max.Duration.TotalSeconds}s ({max.LimitedBy})",
-            max.Duration, max.Cost,
-            [new CreditReserved(account.AccountId, command.Call, max.Cost, max.Duration, command.Now)]);
+        var granted = $"granted {max.Duration.TotalSeconds}s ({max.LimitedBy})";
+        return new AdmissionDecision(true, AdmissionRefusal.None, granted, max.Duration, max.Cost,
+            [new CreditReserved(account.AccountId, command.Call, max.Cost, max.Duration, command.Now,
+                $"{(postpaid ? "postpaid" : "prepaid")}: {what}; {granted} for {max.Cost}")]);
+    }
+
+    /// <summary>
+    /// The call was answered at <paramref name="answeredAt"/>: the hold was priced at the INVITE, but ringing may have
+    /// moved the call into another rate period. The grant is priced again from the answer instant against the same hold
+    /// and shortened when the hold no longer pays for all of it (never lengthened: the hold does not grow).
+    /// Returns the grant from the answer on (null when the call holds nothing) and the event that records a shortening.
+    /// A destination without a rate at the answer gets a zero grant (fail closed for money, DESIGN.md rule 6).
+    /// </summary>
+    public static (Duration? Granted, IReadOnlyList<object> Events) Answer(Account account, TariffBook book, CallKey call, string destination,
+        Instant answeredAt, Instant now)
+    {
+        if (!account.Reservations.TryGetValue(call, out var reservation))
+        {
+            return (null, []);
+        }
+        var max = Rater.MaxDuration(book, account.AccountId, destination, answeredAt, reservation.Amount, reservation.Granted);
+        var granted = max.Refusal is null && max.Currency == account.Currency ? max.Duration : Duration.Zero;
+        if (granted >= reservation.Granted)
+        {
+            return (reservation.Granted, []);
+        }
+        var cause = max.Refusal is { } refusal
+            ? $"no rate at the answer: {refusal.Reason}: {refusal.Detail}"
+            : $"hold {reservation.Amount} {account.Currency} priced at the answer pays {granted.TotalSeconds}s ({max.LimitedBy}), not {reservation.Granted.TotalSeconds}s";
+        return (granted, [new CreditGrantShortened(account.AccountId, call, reservation.Granted, granted, answeredAt, cause, now)]);
     }
 
     /// <summary>
@@ -135,14 +172,15 @@ public static class AccountDecider
         var events = new List<object>(2) { new CallCharged(account.AccountId, call, actualCost, now) };
         if (account.Reservations.TryGetValue(call, out var reservation))
         {
-            events.Add(new ReservationReleased(account.AccountId, call, reservation.Amount, now));
+            events.Add(new ReservationReleased(account.AccountId, call, reservation.Amount, now, $"call charged {actualCost}"));
         }
         return events;
     }
 
-    /// <summary>The call ended without being answered (or was refused downstream): lift the hold, charge nothing.</summary>
-    public static IReadOnlyList<object> Release(Account account, CallKey call, Instant now) =>
+    /// <summary>The call ended without being answered (or was refused downstream, or could not be rated): lift the hold,
+    /// charge nothing. <paramref name="cause"/> goes on the event.</summary>
+    public static IReadOnlyList<object> Release(Account account, CallKey call, Instant now, string cause = "call not answered") =>
         account.Reservations.TryGetValue(call, out var reservation)
-            ? [new ReservationReleased(account.AccountId, call, reservation.Amount, now)]
+            ? [new ReservationReleased(account.AccountId, call, reservation.Amount, now, cause)]
             : [];
 }

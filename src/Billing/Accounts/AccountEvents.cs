@@ -39,14 +39,22 @@ public sealed record BalanceToppedUp(string AccountId, decimal Amount, string Re
 /// <summary>A manual correction, positive (credit) or negative (debit).</summary>
 public sealed record BalanceAdjusted(string AccountId, decimal Amount, string Reason, Instant At);
 
-/// <summary>A hold of the estimated cost of <paramref name="Granted"/> for a call being set up.</summary>
-public sealed record CreditReserved(string AccountId, CallKey Call, decimal Amount, Duration Granted, Instant At);
+/// <summary>A hold of the estimated cost of <paramref name="Granted"/> for a call being set up (prepaid balance or
+/// postpaid credit limit). <paramref name="Cause"/> says what was available and what stopped the grant (null in events
+/// recorded before causes existed).</summary>
+public sealed record CreditReserved(string AccountId, CallKey Call, decimal Amount, Duration Granted, Instant At, string? Cause = null);
+
+/// <summary>At the answer the grant was priced again from the answer instant (ringing may have moved the call into
+/// another rate period) and had to be shortened: the hold stays, the call is cut off after <paramref name="Granted"/>.</summary>
+public sealed record CreditGrantShortened(string AccountId, CallKey Call, Duration PreviousGranted, Duration Granted, Instant AnsweredAt,
+    string Cause, Instant At);
 
 /// <summary>The rated cost of a finished call is debited. A second event for the same call changes nothing.</summary>
 public sealed record CallCharged(string AccountId, CallKey Call, decimal Amount, Instant At);
 
-/// <summary>The hold of a call is lifted (after its charge, or because it was never answered).</summary>
-public sealed record ReservationReleased(string AccountId, CallKey Call, decimal Amount, Instant At);
+/// <summary>The hold of a call is lifted (after its charge, because it was never answered, or because it expired).
+/// <paramref name="Cause"/> says which (null in events recorded before causes existed).</summary>
+public sealed record ReservationReleased(string AccountId, CallKey Call, decimal Amount, Instant At, string? Cause = null);
 
 /// <summary>A charged call was rated again; the balance moves by <c>NewAmount - PreviousAmount</c>. Applying it twice changes nothing more.</summary>
 public sealed record CallReRated(string AccountId, CallKey Call, decimal PreviousAmount, decimal NewAmount, string Reason, Instant At);

@@ -32,6 +32,20 @@ public sealed class BillingLog(IDocumentStore store)
         return state;
     }
 
+    /// <summary>The tariff book alone (plans and profiles, all versions): what rating needs, without reading every
+    /// account's history.</summary>
+    public async Task<TariffBook> LoadBookAsync(CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypesAre(typeof(TariffPlanImported), typeof(RatingProfileAssigned)))
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        var state = BillingState.Empty;
+        foreach (var e in events) state = state.Apply(e.Data);
+        return state.Book;
+    }
+
     /// <summary>Every event of one account stream (also invoices and notes), oldest first.</summary>
     public async Task<IReadOnlyList<object>> AccountStreamAsync(string accountId, CancellationToken ct = default)
     {
@@ -90,6 +104,7 @@ public static class AccountEvents
         BalanceToppedUp x => x.AccountId,
         BalanceAdjusted x => x.AccountId,
         CreditReserved x => x.AccountId,
+        CreditGrantShortened x => x.AccountId,
         CallCharged x => x.AccountId,
         ReservationReleased x => x.AccountId,
         CallReRated x => x.AccountId,
@@ -106,6 +121,7 @@ public static class AccountEvents
         BalanceToppedUp x => x.At,
         BalanceAdjusted x => x.At,
         CreditReserved x => x.At,
+        CreditGrantShortened x => x.At,
         CallCharged x => x.At,
         ReservationReleased x => x.At,
         CallReRated x => x.At,

@@ -10,7 +10,9 @@ namespace CallControl.Host.Billing;
 public static class BillingServices
 {
     /// <summary>Billing state, administration and queries, and the start-up that loads them before SIP opens
-    /// (register before <c>SipService</c>: hosted services start in registration order).</summary>
+    /// (register before <c>SipService</c>: hosted services start in registration order). The
+    /// <see cref="ReservationSweeper"/> is registered by the host after <c>CallRecovery</c>: its first pass must see the
+    /// calls taken back after a restart, whose holds it must not release.</summary>
     public static IServiceCollection AddBilling(this IServiceCollection services)
     {
         services.AddSingleton<BillingLog>();
@@ -24,7 +26,6 @@ public static class BillingServices
         services.AddSingleton<CardAdmin>();
         services.AddHostedService<BillingStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBilling>());
-        services.AddHostedService<ReservationSweeper>();
         return services;
     }
 }

@@ -12,8 +12,9 @@ namespace CallControl.Host.Billing;
 /// <summary>
 /// Prepaid credit and postpaid credit limits, in memory (<see cref="LiveBilling"/>). The account that pays is the tenant
 /// of the caller's PBX; calls from gateways (inbound), emergency calls (DESIGN.md rule 6) and tenants without a billing
-/// account are let through unbilled. Prepaid: the cost of the longest affordable duration is reserved
-/// (<see cref="CreditReserved"/>) and the call gets that <see cref="GuardAdmits.MaxDuration"/>. Refusals:
+/// account are let through unbilled. Prepaid and postpaid with a credit limit: the cost of the longest duration what is
+/// available pays is reserved (<see cref="CreditReserved"/>) and the call gets that <see cref="GuardAdmits.MaxDuration"/>,
+/// priced again at the answer (<see cref="Answered"/>). Calls taken back after a restart are settled too (<see cref="Recover"/>). Refusals:
 /// <c>402 Payment Required</c> when money is the reason (no prepaid credit, postpaid credit limit reached),
 /// <c>403 Forbidden</c> when the tariff does not allow the number (no rate) or the account cannot pay in that currency.
 /// At the end the call is rated with its real talk time: <see cref="CallCharged"/> (+ <see cref="ReservationReleased"/>)
@@ -24,7 +25,8 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     public const int PaymentRequired = 402;
     public const int Forbidden = 403;
 
-    private sealed record GuardedCall(string AccountId, string Destination);
+    /// <param name="AnswerGrant">The grant priced again at the answer (null: not answered yet, or nothing held).</param>
+    private sealed record GuardedCall(string AccountId, string Destination, Duration? AnswerGrant = null);
 
     private readonly ConcurrentDictionary<string, GuardedCall> _calls = new();
 
@@ -57,7 +59,31 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
         };
     }
 
-    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now) => [];
+    /// <summary>Prices the grant again from the answer instant against the call's hold (another rate period may have
+    /// started while it rang) and shortens it if needed (<see cref="CreditGrantShortened"/>); the proxy then cuts the
+    /// call off after <see cref="MaxDurationAfterAnswer"/>.</summary>
+    public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now)
+    {
+        if (!_calls.TryGetValue(callKey, out var call)) return [];
+        var (granted, events) = billing.Answer(call.AccountId, new CallKey(callKey), call.Destination, now);
+        _calls[callKey] = call with { AnswerGrant = granted };
+        if (events.Count > 0)
+            logger.LogInformation("Call {CallKey} answered in another rate period: grant shortened to {Seconds}s", callKey, granted?.TotalSeconds);
+        return events.Select(e => new StreamEvent(BillingStreams.Account(call.AccountId), e)).ToList();
+    }
+
+    public Duration? MaxDurationAfterAnswer(string callKey) => _calls.TryGetValue(callKey, out var call) ? call.AnswerGrant : null;
+
+    /// <summary>Takes back a call of a previous process that this guard would have admitted (PBX of a tenant with an
+    /// account, not emergency), so its end charges it once. Its grant is the hold's, if the hold is still there.</summary>
+    public Duration? Recover(RecoveredCall call)
+    {
+        if (call.IsEmergency || call.SourceTenantId is not { } accountId || call.Destination is not { } destination) return null;
+        if (billing.Account(accountId) is not { } account || account.Charged.ContainsKey(new CallKey(call.CallKey))) return null;
+        var granted = billing.Granted(accountId, new CallKey(call.CallKey));
+        _calls[call.CallKey] = new GuardedCall(accountId, destination, granted);
+        return granted;
+    }
 
     public IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now) => [];
 

@@ -92,6 +92,26 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
     }
 
     /// <summary>
+    /// The call was answered at <paramref name="answeredAt"/>: its grant priced again from that instant against its hold
+    /// (<see cref="AccountDecider.Answer"/>), shortened if needed. Null when the call holds nothing (no cut-off).
+    /// </summary>
+    public (Duration? Granted, IReadOnlyList<object> Events) Answer(string accountId, CallKey call, string destination, Instant answeredAt)
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            if (!state.Accounts.TryGetValue(accountId, out var account)) return (null, []);
+            var answer = AccountDecider.Answer(account, state.Book, call, destination, answeredAt, answeredAt);
+            ApplyLocal(state, answer.Events);
+            return answer;
+        }
+    }
+
+    /// <summary>The grant a call holds now (after any shortening at the answer); null when it holds nothing.</summary>
+    public Duration? Granted(string accountId, CallKey call) =>
+        _state.Accounts.GetValueOrDefault(accountId)?.Reservations.GetValueOrDefault(call)?.Granted;
+
+    /// <summary>
     /// A guarded call is over. Unanswered (<paramref name="talk"/> zero): lift the hold. Answered: rate it with the tariffs
     /// in force at the answer (<paramref name="now"/> - <paramref name="talk"/>), charge it, lift the hold. A call that is
     /// already charged yields no events (a duplicate end charges once).
@@ -111,7 +131,7 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
             var rating = Rater.Rate(state.Book, accountId, destination, now - talk, talk);
             var events = rating is RatedCall rated
                 ? AccountDecider.Settle(account, call, rated.Total, now)
-                : AccountDecider.Release(account, call, now);
+                : AccountDecider.Release(account, call, now, "call could not be rated at its end");
             ApplyLocal(state, events);
             return new Settlement(events, account.Charged.ContainsKey(call) ? null : rating);
         }
@@ -119,10 +139,12 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
 
     /// <summary>
     /// Lifts holds whose call must be over: reserved more than grant + <paramref name="grace"/> ago (the grace covers
-    /// ringing and the cut-off). A controller that restarted, or crashed, never releases the calls it had open
-    /// (DESIGN.md rule 4); this does, on any node. A call still open is charged normally when it ends.
+    /// ringing and the cut-off) and not open on this node (<paramref name="isOpen"/>: a call taken back after a restart
+    /// may run past its grant, since the new proxy cannot cut it off; its end charges it and lifts its hold). Holds whose
+    /// call this node does not have (its end was recorded without the release, or another process decided it) are
+    /// released here. A call still open elsewhere is charged normally when it ends.
     /// </summary>
-    public IReadOnlyList<object> ReleaseExpired(Instant now, Duration grace)
+    public IReadOnlyList<object> ReleaseExpired(Instant now, Duration grace, Func<CallKey, bool>? isOpen = null)
     {
         lock (_gate)
         {
@@ -132,7 +154,9 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
             {
                 foreach (var r in account.Reservations.Values)
                 {
-                    if (r.At + r.Granted + grace < now) events.Add(new ReservationReleased(account.AccountId, r.Call, r.Amount, now));
+                    if (r.At + r.Granted + grace < now && isOpen?.Invoke(r.Call) != true)
+                        events.Add(new ReservationReleased(account.AccountId, r.Call, r.Amount, now,
+                            $"expired: reserved at {r.At} for {r.Granted.TotalSeconds}s + {grace.TotalMinutes} min grace, and the call is not open here"));
                 }
             }
             ApplyLocal(state, events);

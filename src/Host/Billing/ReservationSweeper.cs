@@ -1,4 +1,5 @@
 using CallControl.Billing.Accounts;
+using CallControl.Host.Calls;
 using CallControl.Host.EventStore;
 using CallControl.Projections.Billing;
 using Microsoft.Extensions.Hosting;
@@ -7,9 +8,11 @@ using NodaTime;
 
 namespace CallControl.Host.Billing;
 
-/// <summary>Every <see cref="Interval"/> (and right after start-up) releases the prepaid holds of calls that must be
-/// over (<see cref="LiveBilling.ReleaseExpired"/>), so a restart never leaves a customer's credit held.</summary>
-public sealed class ReservationSweeper(LiveBilling billing, GroupCommitWriter writer, IClock clock, ILogger<ReservationSweeper> logger) : BackgroundService
+/// <summary>Every <see cref="Interval"/> (and right after start-up) releases the credit holds of calls that must be
+/// over (<see cref="LiveBilling.ReleaseExpired"/>), so a restart never leaves a customer's credit held. Holds of calls
+/// open on this node (<see cref="ActiveCalls"/>, including calls taken back after a restart) are left to the call's end.</summary>
+public sealed class ReservationSweeper(LiveBilling billing, ActiveCalls calls, GroupCommitWriter writer, IClock clock, ILogger<ReservationSweeper> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
     /// <summary>Ringing before the answer plus the cut-off's own delay.</summary>
@@ -22,10 +25,10 @@ public sealed class ReservationSweeper(LiveBilling billing, GroupCommitWriter wr
         {
             try
             {
-                var events = billing.ReleaseExpired(clock.GetCurrentInstant(), Grace);
+                var events = billing.ReleaseExpired(clock.GetCurrentInstant(), Grace, call => calls.Find(call.Value) is not null);
                 foreach (var group in events.Cast<ReservationReleased>().GroupBy(e => e.AccountId))
                 {
-                    logger.LogWarning("Released {Count} expired prepaid hold(s) of account {Account}", group.Count(), group.Key);
+                    logger.LogWarning("Released {Count} expired credit hold(s) of account {Account}", group.Count(), group.Key);
                     await writer.AppendAsync(BillingStreams.Account(group.Key), AppendKind.InProgress, group.Cast<object>().ToArray());
                 }
             }

@@ -4,6 +4,8 @@ using NodaTime;
 namespace CallControl.Host.Calls;
 
 /// <summary>A dialog the controller has routed and not yet seen end.</summary>
+/// <param name="MaxDuration">How long the call may last from its answer (the shortest guard's grant; after the answer, as
+/// priced at the answer instant). Null: no limit but the controller's maximum call duration.</param>
 public sealed record OpenCall(string CallKey, string? SourcePbxId, string? TargetPbxId, Instant ReceivedAt, Instant? AnsweredAt = null, Duration? MaxDuration = null)
 {
     /// <summary>Taken back from the event store after a restart: the proxy has no dialog state for it.</summary>
@@ -27,6 +29,13 @@ public sealed class ActiveCalls
         while (_calls.TryGetValue(callKey, out var call))
             if (_calls.TryUpdate(callKey, call with { AnsweredAt = at }, call)) return call with { AnsweredAt = at };
         return null;
+    }
+
+    /// <summary>Sets the call's maximum duration from its answer on.</summary>
+    public void Limit(string callKey, Duration maxDuration)
+    {
+        while (_calls.TryGetValue(callKey, out var call))
+            if (_calls.TryUpdate(callKey, call with { MaxDuration = maxDuration }, call)) return;
     }
 
     /// <summary>Removes the call; null when it was not open (a duplicate end is a no-op).</summary>

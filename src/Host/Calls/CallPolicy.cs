@@ -255,8 +255,27 @@ public sealed class CallPolicy(
         var now = clock.GetCurrentInstant();
         calls.Answer(streamKey, now);
         var extra = new List<StreamEvent>();
-        foreach (var guard in _guards) extra.AddRange(guard.Answered(streamKey, answerBody, now));
+        Duration? afterAnswer = null;
+        foreach (var guard in _guards)
+        {
+            extra.AddRange(guard.Answered(streamKey, answerBody, now));
+            if (guard.MaxDurationAfterAnswer(streamKey) is { } limit && (afterAnswer is null || limit < afterAnswer)) afterAnswer = limit;
+        }
+        if (afterAnswer is { } max) calls.Limit(streamKey, max);
         await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, calleeCallId == key.CallId ? null : calleeCallId)], extra);
+    }
+
+    /// <summary>The call's limit from its answer on (the guards' grants priced at the answer): the proxy cuts it off then.</summary>
+    public TimeSpan? MaxDurationAfterAnswer(DialogKey key) =>
+        calls.Find(CallStreams.Key(key.CallId, key.FromTag))?.MaxDuration?.ToTimeSpan();
+
+    /// <summary>A call taken back after a restart: each guard holds what it held before; the shortest grant is the call's.</summary>
+    internal Duration? Recover(RecoveredCall call)
+    {
+        Duration? max = null;
+        foreach (var guard in _guards)
+            if (guard.Recover(call) is { } limit && (max is null || limit < max)) max = limit;
+        return max;
     }
 
     public async ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody)
@@ -311,8 +330,11 @@ public sealed class CallPolicy(
     }
 
     /// <summary>Ends an open call: releases what the guards hold and records <see cref="CallEnded"/>.
-    /// A call that is not open (already ended) is left alone, so a duplicate end records nothing.</summary>
-    internal async Task EndAsync(string streamKey, string endedBy, string reason)
+    /// A call that is not open (already ended) is left alone, so a duplicate end records nothing.
+    /// <paramref name="endSeen"/> false: nobody saw the call end (a call taken back after a restart reached the maximum
+    /// call duration). Its talk time is then unknown; it is taken to be the call's grant (what its credit hold paid for),
+    /// or zero when it had none, and the reason says so.</summary>
+    internal async Task EndAsync(string streamKey, string endedBy, string reason, bool endSeen = true)
     {
         var now = clock.GetCurrentInstant();
         _targets.TryRemove(streamKey, out _);
@@ -321,6 +343,14 @@ public sealed class CallPolicy(
         if (call.AnsweredAt is { } answered)
         {
             var talk = now - answered;
+            if (!endSeen)
+            {
+                var assumed = call.MaxDuration ?? Duration.Zero;
+                reason = call.MaxDuration is { } g
+                    ? $"{reason}; end never seen: talk taken as its grant of {g.TotalSeconds:0.###}s"
+                    : $"{reason}; end never seen and no grant: talk unknown, not charged";
+                talk = assumed;
+            }
             foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, talk, now));
             await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, endedBy, reason, talk, now)], extra);
         }

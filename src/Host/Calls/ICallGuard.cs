@@ -11,6 +11,10 @@ public sealed record StreamEvent(string StreamKey, object Event);
 /// <param name="IsEmergency">Emergency calls bypass credit and limits (DESIGN.md rule 6); guards still count them.</param>
 public sealed record NewCall(string CallKey, InviteRequest Invite, RoutingResult Route, bool IsEmergency, Instant Now);
 
+/// <summary>A call the event store still showed open when this controller started (taken back by <c>CallRecovery</c>),
+/// as its CDR describes it. <paramref name="AnsweredAt"/> null: it was not answered (it is failed at once).</summary>
+public sealed record RecoveredCall(string CallKey, string? SourceTenantId, string? Destination, bool IsEmergency, Instant ReceivedAt, Instant? AnsweredAt);
+
 /// <summary>A guard's answer: let the call through (maybe with a longest duration), or refuse it.</summary>
 public abstract record GuardDecision
 {
@@ -45,6 +49,15 @@ public interface ICallGuard
 
     /// <summary>The callee answered (answer SDP in <paramref name="answerBody"/>); events to record.</summary>
     IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now);
+
+    /// <summary>After <see cref="Answered"/>: how long the call may still last from its answer (e.g. a prepaid grant priced
+    /// again at the answer instant), or null for no limit of this guard's. Optional: the default keeps no limit.</summary>
+    Duration? MaxDurationAfterAnswer(string callKey) => null;
+
+    /// <summary>A call taken back after a restart: hold what it held before, so that its <see cref="Release"/> (its BYE,
+    /// its failure, or the maximum duration) settles it once. Returns the call's grant from its answer (null: none).
+    /// Optional: the default takes nothing back (the limits rebuild their counts on their own).</summary>
+    Duration? Recover(RecoveredCall call) => null;
 
     /// <summary>A re-INVITE's offer/answer changed the session.</summary>
     IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now);

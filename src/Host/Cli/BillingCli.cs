@@ -20,7 +20,7 @@ internal sealed class BillingCli : IDisposable
         Log = new BillingLog(store);
         Admin = new BillingAdmin(store, Log, SystemClock.Instance);
         Queries = new BillingQueries(store);
-        ReRating = new ReRatingService(Admin, Queries, SystemClock.Instance);
+        ReRating = new ReRatingService(store, Log, SystemClock.Instance);
         Invoices = new InvoiceService(Admin, Queries, Log, SystemClock.Instance);
     }
 

@@ -25,27 +25,30 @@ public sealed class RerateCommand : AsyncCommand<RerateSettings>
         await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
         {
             var task = progress.AddTask(settings.DryRun ? "re-rating (dry run)" : "re-rating", maxValue: 1);
+            // Reported once per page of rated CDRs (ReRatingService.PageSize), not per call.
             var reporter = new Progress<(int Done, int Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
             run = await cli.ReRating.RunAsync(settings.Period, settings.Account, settings.DryRun, reporter, ct);
-            task.MaxValue = Math.Max(1, run.Results.Count);
+            task.MaxValue = Math.Max(1, run.Calls);
             task.Value = task.MaxValue;
         });
         watch.Stop();
-        var changed = run!.Results.Where(r => r.Outcome is ReRatingOutcome.Debit or ReRatingOutcome.Credit).ToList();
-        if (changed.Count > 0)
+        if (run!.ChangedSample.Count > 0)
         {
             var table = new Table().AddColumns("call", "account", "destination", "start", "was", "now", "difference", "why");
-            foreach (var r in changed.Take(200))
+            foreach (var r in run.ChangedSample)
                 table.AddRow(Markup.Escape(r.Facts.Call.Value), Markup.Escape(r.Facts.AccountId), Markup.Escape(r.Facts.Destination), Markup.Escape(r.Facts.Start.ToString()),
                     BillingText.Money(r.Facts.PreviousCharge), BillingText.Money(r.NewCharge), BillingText.Money(r.Difference), Markup.Escape(r.Detail));
             AnsiConsole.Write(table);
-            if (changed.Count > 200) AnsiConsole.MarkupLine($"... and {changed.Count - 200} more");
+            if (run.Changed > run.ChangedSample.Count) AnsiConsole.MarkupLine($"... and {run.Changed - run.ChangedSample.Count} more");
         }
-        foreach (var r in run.Results.Where(r => r.Outcome == ReRatingOutcome.NotRated).Take(20))
+        foreach (var r in run.NotRatedSample.Take(20))
             AnsiConsole.MarkupLineInterpolated($"[yellow]not re-rated[/] {r.Facts.Call.Value}: {r.Detail}");
-        var rate = run.Results.Count / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
+        if (run.NotRated > 20) AnsiConsole.MarkupLine($"... and {run.NotRated - 20} more not re-rated");
+        var rate = run.Calls / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
         AnsiConsole.MarkupLineInterpolated(
-            $"{run.Results.Count} call(s) re-rated in {watch.Elapsed.TotalSeconds:0.00}s ({rate:0} calls/s); {changed.Count} changed, difference {BillingText.Money(changed.Sum(r => r.Difference))}; {(settings.DryRun ? "dry run: nothing recorded" : run.Applied ? $"{run.Changed} CallReRated event(s) recorded" : "nothing to record")}");
+            $"{run.Calls} call(s) re-rated in {watch.Elapsed.TotalSeconds:0.00}s ({rate:0} calls/s); {run.Changed} changed, difference {BillingText.Money(run.Difference)}; {(settings.DryRun ? "dry run: nothing recorded" : run.Applied ? $"{run.Changed} CallReRated event(s) recorded" : "nothing to record")}");
+        AnsiConsole.MarkupLineInterpolated(
+            $"[grey]reading {run.Timings.Reading.TotalSeconds:0.00}s, rating {run.Timings.Rating.TotalSeconds:0.00}s, recording {run.Timings.Recording.TotalSeconds:0.00}s[/]");
         return 0;
     }
 }

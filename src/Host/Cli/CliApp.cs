@@ -31,6 +31,7 @@ public static class CliApp
             config.AddCommand<RouteCommand>("route").WithDescription("How a number would route from a PBX, now or --at an instant (dry run)");
             BillingCommands.Register(config);
             CardCommands.Register(config);
+            DevCommands.Register(config);
         });
         return app;
     }

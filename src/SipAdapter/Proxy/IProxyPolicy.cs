@@ -119,6 +119,11 @@ public interface IProxyPolicy
     /// target hides topology, then the alias the proxy generated for the callee leg (what the carrier's own records show).</param>
     ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId);
 
+    /// <summary>Asked once right after <see cref="OnAnsweredAsync"/> completed: the dialog's maximum duration counted from
+    /// the answer, replacing <see cref="ForwardInvite.MaxDuration"/> (a limit decided at the INVITE may need another value
+    /// once the answer instant is known). Null keeps <see cref="ForwardInvite.MaxDuration"/>. Optional: the default keeps it.</summary>
+    TimeSpan? MaxDurationAfterAnswer(DialogKey key) => null;
+
     /// <summary>The INVITE ended without an answer: all targets failed, or the caller cancelled (487).
     /// <paramref name="statusCode"/> is the final response relayed to the caller. Also called (with
     /// <see cref="DialogParty.Proxy"/>) after a <see cref="RejectInvite"/> was sent or when <see cref="RouteAsync"/>

@@ -176,4 +176,19 @@ internal sealed partial class ProxyCore
             return fallback;
         }
     }
+
+    /// <summary>The policy's maximum duration from the answer on; a policy error keeps the INVITE's limit.</summary>
+    private TimeSpan? MaxDurationAfterAnswer(DialogKey key)
+    {
+        try
+        {
+            return _policy.MaxDurationAfterAnswer(key);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Counters.Increment(SipCounter.PolicyErrors);
+            _logger.LogError(ex, "Proxy policy {Method} failed", nameof(IProxyPolicy.MaxDurationAfterAnswer));
+            return null;
+        }
+    }
 }

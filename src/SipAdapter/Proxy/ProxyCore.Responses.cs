@@ -147,6 +147,10 @@ internal sealed partial class ProxyCore
             invite.Finished = true;
             // Write-ahead: the answer is durable before the caller learns of it.
             await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, response.CallId), "OnAnsweredAsync").ConfigureAwait(false);
+            if (MaxDurationAfterAnswer(invite.Key) is { } afterAnswer)
+            {
+                invite.MaxDuration = afterAnswer;
+            }
             Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;

@@ -1,4 +1,5 @@
 using CallControl.Billing.Accounts;
+using CallControl.Billing.Rating;
 using CallControl.Billing.Tariffs;
 using CsCheck;
 using NodaTime;
@@ -33,14 +34,15 @@ public class AccountTests
         var decision = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call1, "31201234567", T(1)));
         decision.Admitted.ShouldBeTrue();
         decision.MaxDuration.ShouldBe(Duration.FromSeconds(3000));
-        decision.Events.ShouldBe([new CreditReserved("acc-1", Call1, 1.00m, Duration.FromSeconds(3000), T(1))]);
+        decision.Events.ShouldBe([new CreditReserved("acc-1", Call1, 1.00m, Duration.FromSeconds(3000), T(1),
+            "prepaid: balance 1.00 - held 0 = 1.00 EUR available; granted 3000s (Balance) for 1.00")]);
         account = Then(account, decision.Events);
         account.Available.ShouldBe(0m);
         account.Balance.ShouldBe(1.00m);
 
         // When the call ends after 90s it costs 90/60*0.02 = 0.03: charge 0.03, release the 1.00 hold
         var settled = AccountDecider.Settle(account, Call1, 0.03m, T(100));
-        settled.ShouldBe([new CallCharged("acc-1", Call1, 0.03m, T(100)), new ReservationReleased("acc-1", Call1, 1.00m, T(100))]);
+        settled.ShouldBe([new CallCharged("acc-1", Call1, 0.03m, T(100)), new ReservationReleased("acc-1", Call1, 1.00m, T(100), "call charged 0.03")]);
         account = Then(account, settled);
         account.Balance.ShouldBe(0.97m);
         account.Available.ShouldBe(0.97m);
@@ -145,8 +147,9 @@ public class AccountTests
         new CallCharged("acc-2", new CallKey("old"), charged, T0));
 
     [Theory]
-    [InlineData(10.00, 9.99, true)]   // used 9.99 < 10
-    [InlineData(10.00, 10.00, false)] // used reaches the limit: refused
+    [InlineData(10.00, 9.99, true)]    // 0.01 left: 30 s to +31 at 0.02/min
+    [InlineData(10.00, 9.9999, false)] // 0.0001 left: the first second costs 0.0004 (0.000333 rounded up)
+    [InlineData(10.00, 10.00, false)]  // used reaches the limit: refused
     [InlineData(10.00, 12.00, false)]
     public void Postpaid_credit_limit(decimal limit, decimal charged, bool admitted)
     {
@@ -154,14 +157,102 @@ public class AccountTests
         decision.Admitted.ShouldBe(admitted);
         if (admitted)
         {
-            decision.MaxDuration.ShouldBeNull();
-            decision.Events.ShouldBeEmpty();
+            decision.MaxDuration.ShouldBe(Duration.FromSeconds(30));
+            var reserved = decision.Events.ShouldHaveSingleItem().ShouldBeOfType<CreditReserved>();
+            reserved.Amount.ShouldBe(0.01m);
+            reserved.Cause.ShouldBe("postpaid: credit limit 10 - owed 9.99 - held 0 = 0.01 EUR available; granted 30s (Balance) for 0.01");
         }
         else
         {
             decision.Refusal.ShouldBe(AdmissionRefusal.CreditLimitReached);
             decision.Detail.ShouldContain($"credit limit {limit}");
         }
+    }
+
+    [Fact]
+    public void Postpaid_calls_in_parallel_hold_their_grants_so_together_they_never_pass_the_limit()
+    {
+        // Given 10.00 limit, 9.00 owed: 1.00 left = 3000 s to +31
+        var account = Postpaid(10.00m, 9.00m);
+        var first = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call1, "31201234567", T(1), Ceiling: Duration.FromSeconds(1800)));
+        first.MaxDuration.ShouldBe(Duration.FromSeconds(1800)); // 0.60
+        account = Then(account, first.Events);
+        account.Available.ShouldBe(0.40m);
+        var second = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call2, "31201234567", T(2)));
+        second.MaxDuration.ShouldBe(Duration.FromSeconds(1200)); // the 0.40 left
+        account = Then(account, second.Events);
+        account.Available.ShouldBe(0m);
+        var third = AccountDecider.Authorize(account, Book, new AuthorizeCall(new CallKey("call-3"), "31201234567", T(3)));
+        third.Refusal.ShouldBe(AdmissionRefusal.CreditLimitReached);
+        third.Detail.ShouldBe("used 10.00 of credit limit 10.00 EUR");
+
+        // The first ends after 90 s (0.03): its unused 0.57 comes back
+        account = Then(account, AccountDecider.Settle(account, Call1, 0.03m, T(100)));
+        account.Available.ShouldBe(0.57m);
+        account.Used.ShouldBe(9.43m);
+    }
+
+    [Fact]
+    public void Postpaid_without_limit_holds_nothing_and_is_not_cut_off()
+    {
+        var decision = AccountDecider.Authorize(Postpaid(null, 1000m), Book, new AuthorizeCall(Call1, "31201234567", T0));
+        decision.MaxDuration.ShouldBeNull();
+        decision.Events.ShouldBeEmpty();
+    }
+
+    // ---- the grant at the answer --------------------------------------------------------------------
+
+    /// <summary>Every day in Amsterdam: night 00:00 0.02/min, day 08:00 0.10/min, per second.</summary>
+    private static readonly TariffBook DayNight = Books.Default(new PlanBuilder(zone: "Europe/Amsterdam")
+        .Destination("NL", "31")
+        .Rate("DAY", PlanBuilder.Slot(0.10m, 60, 1)).Rate("NIGHT", PlanBuilder.Slot(0.02m, 60, 1))
+        .DestinationRate("DR_DAY", "NL", "DAY").DestinationRate("DR_NIGHT", "NL", "NIGHT")
+        .Timing("T_DAY", "", "08:00:00").Timing("T_NIGHT", "", "00:00:00")
+        .Entry("DR_DAY", "T_DAY").Entry("DR_NIGHT", "T_NIGHT")
+        .Build());
+
+    private static Instant Ams(int h, int min, int s) => Books.Local("Europe/Amsterdam", 2026, 3, 25, h, min, s);
+
+    [Fact]
+    public void A_call_answered_after_the_day_rate_started_gets_its_grant_shortened_to_what_the_hold_pays_at_the_answer()
+    {
+        // Given 0.10 EUR prepaid. INVITE at 07:59:30: 30 s night (0.01) + 54 s day (0.09) = 84 s for 0.10
+        var account = Prepaid(0.10m);
+        var invite = AccountDecider.Authorize(account, DayNight, new AuthorizeCall(Call1, "31201234567", Ams(7, 59, 30)));
+        invite.MaxDuration.ShouldBe(Duration.FromSeconds(84));
+        invite.Reserved.ShouldBe(0.10m);
+        account = Then(account, invite.Events);
+
+        // It rings 40 s and is answered at 08:00:10: all day rate, 0.10 pays 60 s
+        var (granted, events) = AccountDecider.Answer(account, DayNight, Call1, "31201234567", Ams(8, 0, 10), Ams(8, 0, 10));
+        granted.ShouldBe(Duration.FromSeconds(60));
+        var shortened = events.ShouldHaveSingleItem().ShouldBeOfType<CreditGrantShortened>();
+        shortened.PreviousGranted.ShouldBe(Duration.FromSeconds(84));
+        shortened.Granted.ShouldBe(Duration.FromSeconds(60));
+        shortened.Cause.ShouldBe("hold 0.10 EUR priced at the answer pays 60s (Balance), not 84s");
+        account = Then(account, events);
+        account.Reservations[Call1].Granted.ShouldBe(Duration.FromSeconds(60));
+
+        // Cut off at 60 s, the call costs exactly the hold (84 s from the answer would have cost 0.14)
+        var cost = Rater.Rate(DayNight, "acc-1", "31201234567", Ams(8, 0, 10), Duration.FromSeconds(60)).ShouldBeOfType<RatedCall>().Total;
+        cost.ShouldBe(0.10m);
+        Rater.Rate(DayNight, "acc-1", "31201234567", Ams(8, 0, 10), Duration.FromSeconds(84)).ShouldBeOfType<RatedCall>().Total.ShouldBe(0.14m);
+    }
+
+    [Fact]
+    public void A_call_answered_in_a_cheaper_period_keeps_its_grant_and_a_call_without_a_hold_has_none()
+    {
+        // INVITE at 23:59:30: 30 s day (0.05) + 150 s night (0.05) = 180 s; answered at 00:00:10 (night, 0.10 would pay
+        // 300 s): the hold does not grow, the grant stays
+        var account = Prepaid(0.10m);
+        var invite = AccountDecider.Authorize(account, DayNight, new AuthorizeCall(Call1, "31201234567", Ams(23, 59, 30)));
+        invite.MaxDuration.ShouldBe(Duration.FromSeconds(180));
+        account = Then(account, invite.Events);
+        var (granted, events) = AccountDecider.Answer(account, DayNight, Call1, "31201234567", Ams(23, 59, 30) + Duration.FromSeconds(40), T0);
+        granted.ShouldBe(Duration.FromSeconds(180));
+        events.ShouldBeEmpty();
+
+        AccountDecider.Answer(account, DayNight, Call2, "31201234567", T0, T0).Granted.ShouldBeNull();
     }
 
     [Fact]

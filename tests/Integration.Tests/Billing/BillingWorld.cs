@@ -34,7 +34,7 @@ public sealed class BillingWorld
         Live = new LiveBilling(Log, NullLogger<LiveBilling>.Instance);
         Guard = new CreditGuard(Live, NullLogger<CreditGuard>.Instance);
         Queries = new BillingQueries(store);
-        ReRating = new ReRatingService(Admin, Queries, SystemClock.Instance);
+        ReRating = new ReRatingService(store, Log, SystemClock.Instance);
         Invoices = new InvoiceService(Admin, Queries, Log, SystemClock.Instance);
     }
 

@@ -109,10 +109,10 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
     public async Task A_duplicate_end_of_call_charges_once()
     {
         var world = await BillingWorld.CreateAsync(fixture);
-        await world.OpenAsync("dup", AccountKind.Postpaid, creditLimit: 100m);
+        await world.OpenAsync("dup", AccountKind.Postpaid);
         const string key = "call:dup-1;t";
         var admitted = world.Guard.Admit(BillingWorld.Call(key, "dup", Nl, T0)).ShouldBeOfType<GuardAdmits>();
-        admitted.MaxDuration.ShouldBeNull(); // postpaid calls are not cut off
+        admitted.MaxDuration.ShouldBeNull(); // postpaid calls without a credit limit are not cut off
         admitted.Events.ShouldBeEmpty();
 
         var first = world.Guard.Release(key, Duration.FromSeconds(60), T0 + Duration.FromSeconds(60));
@@ -235,5 +235,27 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
         await world.AppendAsync(end);
         (await world.StoredAccountAsync("orphan")).Balance.ShouldBe(0.90m);
         (await world.StoredAccountAsync("orphan")).Reserved.ShouldBe(0m);
+    }
+
+    [Fact]
+    public async Task The_sweeper_leaves_the_hold_of_a_call_still_open_here_and_a_recovered_call_is_settled_once()
+    {
+        var world = await BillingWorld.CreateAsync(fixture);
+        await world.OpenAsync("kept", AccountKind.Prepaid, balance: 1.00m);
+        const string key = "call:kept-1;t";
+        var admitted = world.Guard.Admit(BillingWorld.Call(key, "kept", Uk, T0)).ShouldBeOfType<GuardAdmits>();
+        await world.AppendAsync(admitted.Events);
+
+        // A new process (a new guard over the same state) takes the call back from its CDR.
+        var guard = new CreditGuard(world.Live, Microsoft.Extensions.Logging.Abstractions.NullLogger<CreditGuard>.Instance);
+        guard.Recover(new RecoveredCall(key, "kept", Uk, false, T0, T0 + Duration.FromSeconds(5))).ShouldBe(admitted.MaxDuration);
+        world.Live.ReleaseExpired(T0 + Duration.FromHours(3), ReservationSweeper.Grace, c => c.Value == key).ShouldBeEmpty();
+        guard.Recover(new RecoveredCall("call:other;t", "kept", "112", true, T0, T0)).ShouldBeNull(); // emergency: not billed
+
+        var end = guard.Release(key, Duration.FromMinutes(2), T0 + Duration.FromMinutes(2));
+        end.Select(e => e.Event.GetType()).ShouldBe([typeof(CallCharged), typeof(ReservationReleased), typeof(CallRated)]);
+        guard.Release(key, Duration.FromMinutes(2), T0 + Duration.FromMinutes(3)).ShouldBeEmpty();
+        await world.AppendAsync(end);
+        (await world.StoredAccountAsync("kept")).Balance.ShouldBe(0.80m);
     }
 }

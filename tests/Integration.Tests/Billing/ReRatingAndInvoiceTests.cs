@@ -54,7 +54,7 @@ public sealed class ReRatingAndInvoiceTests(StoreFixture fixture, ITestOutputHel
         run.Difference.ShouldBe(-0.035m);
         var twice = await world.ReRating.RunAsync(November, "inv", dryRun: false);
         twice.Changed.ShouldBe(0);
-        twice.Results.Count.ShouldBe(4);
+        twice.Calls.ShouldBe(4);
 
         var corrected = await world.Invoices.InvoiceAsync("inv", November);
         corrected.InvoiceIsNew.ShouldBeFalse();
@@ -150,7 +150,7 @@ public sealed class ReRatingAndInvoiceTests(StoreFixture fixture, ITestOutputHel
         watch.Restart();
         var run = await world.ReRating.RunAsync(November, "bulk", dryRun: false);
         watch.Stop();
-        run.Results.Count.ShouldBe(n);
+        run.Calls.ShouldBe(n);
         run.Changed.ShouldBeGreaterThan(n / 3);
         var rerate = n / watch.Elapsed.TotalSeconds;
         watch.Restart();
@@ -158,5 +158,41 @@ public sealed class ReRatingAndInvoiceTests(StoreFixture fixture, ITestOutputHel
         watch.Stop();
         var second = n / watch.Elapsed.TotalSeconds;
         output.WriteLine($"THROUGHPUT rating in memory: {pure:0} calls/s; rerate with {run.Changed} CallReRated recorded: {rerate:0} rated CDRs/s ({n} calls); rerate with nothing to record: {second:0} rated CDRs/s");
+    }
+
+    [Fact]
+    public async Task Re_rating_pages_through_more_calls_than_one_page_and_a_second_run_changes_nothing()
+    {
+        const int n = 2 * ReRatingService.PageSize + 1234;
+        var world = await BillingWorld.CreateAsync(fixture, "pages");
+        var seeded = await new RatedCallSeeder(world.Store, world.Admin, world.Log).SeedAsync("pages", n, Nov2);
+        seeded.ShouldBe(n);
+        // +31 from 0.02 to 0.01 per minute, in force before the calls: every second call (the +31 ones) changes.
+        var folder = Directory.CreateTempSubdirectory("tariffs-").FullName;
+        foreach (var file in Directory.GetFiles(BillingStartup.DemoTariffFolder))
+            File.WriteAllText(Path.Combine(folder, Path.GetFileName(file)), File.ReadAllText(file).Replace("RT_NL,0,0.02,", "RT_NL,0,0.01,"));
+        (await world.Admin.ImportTariffsAsync(folder, new TariffImportOptions("EUR"), BillingStartup.DemoTariffsEffectiveFrom)).IsValid.ShouldBeTrue();
+
+        var reports = new List<(int Done, int Total)>();
+        var period = new Interval(Nov2, Nov2 + Duration.FromDays(3));
+        var run = await world.ReRating.RunAsync(period, "pages", dryRun: false, new SyncProgress(reports));
+        run.Calls.ShouldBe(n);
+        run.Changed.ShouldBe(n / 2);
+        run.ChangedSample.Count.ShouldBe(ReRatingService.SampleSize);
+        reports.Select(r => r.Done).ShouldBe([ReRatingService.PageSize, 2 * ReRatingService.PageSize, n]);
+        reports.ShouldAllBe(r => r.Total == n);
+
+        (await world.ReRating.RunAsync(period, "pages", dryRun: false)).Changed.ShouldBe(0);
+        var views = await world.Queries.RatedCallsAsync(period, "pages");
+        views.Sum(v => v.Amount).ShouldBe(views.Sum(v => v.RatedTotal) + run.Difference);
+        views.Count(v => v.ReRatings == 1).ShouldBe(n / 2);
+        var stored = await world.StoredAccountAsync("pages");
+        stored.Balance.ShouldBe(-views.Sum(v => v.Amount));
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, so its order is not defined).</summary>
+    private sealed class SyncProgress(List<(int, int)> reports) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => reports.Add(value);
     }
 }

@@ -105,7 +105,8 @@ public sealed class TariffCliTests(StoreFixture fixture) : IClassFixture<StoreFi
         var account = (await session.Events.FetchStreamAsync("account:rt")).Select(e => e.Data).ToList();
         account.Select(e => e.GetType().Name).ShouldBe(["AccountOpened", "BalanceToppedUp", "CreditReserved", "CallCharged", "ReservationReleased"]);
         var reserved = account.OfType<CreditReserved>().Single();
-        reserved.ShouldBe(new CreditReserved("rt", new CallKey("call:rt-1;t"), reserved.Amount, Duration.FromMinutes(30), t)); // record struct key, Duration, ns instant
+        reserved.ShouldBe(new CreditReserved("rt", new CallKey("call:rt-1;t"), reserved.Amount, Duration.FromMinutes(30), t,
+            "prepaid: balance 3 - held 0 = 3 EUR available; granted 1800s (Balance) for 3.00")); // record struct key, Duration, ns instant, cause
         var rated = (await session.Events.FetchStreamAsync("call:rt-1;t")).Select(e => e.Data).OfType<CallRated>().Single();
         rated.Duration.ShouldBe(Duration.FromMilliseconds(61_500));
         rated.Parts[0].Rounding.ShouldBe(new CallControl.Billing.Money.RoundingRule(CallControl.Billing.Money.RoundingMethod.Up, 4));

@@ -78,7 +78,7 @@ public sealed class RestartTests
         await second.StopAsync();
     }
 
-    private static async Task<WebApplication> StartAsync(ControllerSettings settings, int acmePort, int globexPort)
+    internal static async Task<WebApplication> StartAsync(ControllerSettings settings, int acmePort, int globexPort)
     {
         var app = ControllerHost.Build(settings);
         await app.StartAsync();

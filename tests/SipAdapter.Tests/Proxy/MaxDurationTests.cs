@@ -102,4 +102,28 @@ public class MaxDurationTests
         await bed.Callee.ExpectAsync(m => m.IsRequest && m.Method == SipMethod.Bye && m.CSeq.Number == 2, "the caller's BYE");
         bed.Policy.Events.Select(e => e.Kind).ShouldBe(["Route", "Answered", "Ended"]);
     }
+
+    [Fact]
+    public async Task The_limit_given_after_the_answer_replaces_the_one_given_at_the_invite()
+    {
+        var scheduler = new ManualSipScheduler();
+        await using var bed = await ProxyTestBed.StartAsync(scheduler, clock: scheduler.Clock);
+        bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:{invite.RequestUriUser}@{bed.Callee.HostPort}", bed.Callee.SipEndpoint)])
+        {
+            MaxDuration = TimeSpan.FromSeconds(84),
+        };
+        // Priced again at the answer (another rate period began while it rang): 60 s from the answer.
+        bed.Policy.AfterAnswer = _ => TimeSpan.FromSeconds(60);
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var atCallee = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(atCallee, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+
+        await scheduler.WaitForTimerAsync(TimeSpan.FromSeconds(60));
+        scheduler.PendingDelays.ShouldNotContain(TimeSpan.FromSeconds(84));
+        scheduler.Advance(TimeSpan.FromSeconds(60));
+        await bed.Callee.ExpectRequestAsync(SipMethod.Bye);
+        await bed.Caller.ExpectRequestAsync(SipMethod.Bye);
+        (await bed.Policy.WaitForAsync("Ended")).Reason.ShouldBe("maximum duration reached");
+    }
 }

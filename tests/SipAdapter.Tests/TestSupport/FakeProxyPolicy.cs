@@ -22,6 +22,11 @@ public sealed class FakeProxyPolicy : IProxyPolicy
 
     public ConcurrentQueue<InviteRequest> Invites { get; } = new();
 
+    /// <summary>What <see cref="MaxDurationAfterAnswer"/> answers (null: keep the INVITE's limit).</summary>
+    public Func<DialogKey, TimeSpan?> AfterAnswer { get; set; } = _ => null;
+
+    public TimeSpan? MaxDurationAfterAnswer(DialogKey key) => AfterAnswer(key);
+
     public IReadOnlyList<PolicyEvent> Events => _events.ToArray();
 
     public ValueTask<RouteDecision> RouteAsync(InviteRequest invite, CancellationToken ct)
