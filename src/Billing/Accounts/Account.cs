@@ -3,7 +3,8 @@ using NodaTime;
 
 namespace CallControl.Billing.Accounts;
 
-public sealed record Reservation(CallKey Call, decimal Amount, Duration Granted, Instant At);
+/// <param name="Uncapped">See <see cref="CreditReserved.Uncapped"/>: no cut-off at <paramref name="Granted"/>.</param>
+public sealed record Reservation(CallKey Call, decimal Amount, Duration Granted, Instant At, bool Uncapped = false);
 
 public sealed record CallingCard(string PinHash, Instant ExpiresAt, int MaxSimultaneousUses, bool Blocked, string? BlockReason)
 {
@@ -75,7 +76,7 @@ public sealed record Account(
         BalanceToppedUp e => this with { Balance = Balance + e.Amount },
         BalanceAdjusted e => this with { Balance = Balance + e.Amount },
         CreditReserved e when !Reservations.ContainsKey(e.Call) && !Charged.ContainsKey(e.Call) =>
-            this with { Reservations = Reservations.Add(e.Call, new Reservation(e.Call, e.Amount, e.Granted, e.At)) },
+            this with { Reservations = Reservations.Add(e.Call, new Reservation(e.Call, e.Amount, e.Granted, e.At, e.Uncapped)) },
         CallCharged e when !Charged.ContainsKey(e.Call) =>
             this with { Balance = Balance - e.Amount, Charged = Charged.Add(e.Call, e.Amount) },
         CreditGrantShortened e when Reservations.TryGetValue(e.Call, out var held) =>

@@ -42,7 +42,9 @@ public sealed record BalanceAdjusted(string AccountId, decimal Amount, string Re
 /// <summary>A hold of the estimated cost of <paramref name="Granted"/> for a call being set up (prepaid balance or
 /// postpaid credit limit). <paramref name="Cause"/> says what was available and what stopped the grant (null in events
 /// recorded before causes existed).</summary>
-public sealed record CreditReserved(string AccountId, CallKey Call, decimal Amount, Duration Granted, Instant At, string? Cause = null);
+/// <param name="Uncapped">Postpaid hold of one hold window while the credit limit covers it: the call is not cut off at
+/// <paramref name="Granted"/>, the hold only makes parallel calls count against the limit while they run.</param>
+public sealed record CreditReserved(string AccountId, CallKey Call, decimal Amount, Duration Granted, Instant At, string? Cause = null, bool Uncapped = false);
 
 /// <summary>At the answer the grant was priced again from the answer instant (ringing may have moved the call into
 /// another rate period) and had to be shortened: the hold stays, the call is cut off after <paramref name="Granted"/>.</summary>

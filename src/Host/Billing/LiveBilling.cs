@@ -109,7 +109,7 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
 
     /// <summary>The grant a call holds now (after any shortening at the answer); null when it holds nothing.</summary>
     public Duration? Granted(string accountId, CallKey call) =>
-        _state.Accounts.GetValueOrDefault(accountId)?.Reservations.GetValueOrDefault(call)?.Granted;
+        _state.Accounts.GetValueOrDefault(accountId)?.Reservations.GetValueOrDefault(call) is { Uncapped: false } r ? r.Granted : null;
 
     /// <summary>
     /// A guarded call is over. Unanswered (<paramref name="talk"/> zero): lift the hold. Answered: rate it with the tariffs

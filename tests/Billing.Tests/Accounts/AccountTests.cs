@@ -170,26 +170,52 @@ public class AccountTests
     }
 
     [Fact]
-    public void Postpaid_calls_in_parallel_hold_their_grants_so_together_they_never_pass_the_limit()
+    public void Postpaid_calls_in_parallel_hold_one_window_each_and_the_last_window_of_credit_is_capped()
     {
-        // Given 10.00 limit, 9.00 owed: 1.00 left = 3000 s to +31
+        // Given 10.00 limit, 9.00 owed: 1.00 left = 3000 s to +31 at 0.02/min. A hold window of 15 min (900 s) costs 0.30.
         var account = Postpaid(10.00m, 9.00m);
-        var first = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call1, "31201234567", T(1), Ceiling: Duration.FromSeconds(1800)));
-        first.MaxDuration.ShouldBe(Duration.FromSeconds(1800)); // 0.60
+        var first = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call1, "31201234567", T(1)));
+        first.MaxDuration.ShouldBeNull("the credit covers a whole window: the call holds 0.30 and is not cut off");
+        var reserved = first.Events.OfType<CreditReserved>().ShouldHaveSingleItem();
+        reserved.Amount.ShouldBe(0.30m);
+        reserved.Uncapped.ShouldBeTrue();
         account = Then(account, first.Events);
-        account.Available.ShouldBe(0.40m);
-        var second = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call2, "31201234567", T(2)));
-        second.MaxDuration.ShouldBe(Duration.FromSeconds(1200)); // the 0.40 left
-        account = Then(account, second.Events);
-        account.Available.ShouldBe(0m);
-        var third = AccountDecider.Authorize(account, Book, new AuthorizeCall(new CallKey("call-3"), "31201234567", T(3)));
-        third.Refusal.ShouldBe(AdmissionRefusal.CreditLimitReached);
-        third.Detail.ShouldBe("used 10.00 of credit limit 10.00 EUR");
+        account.Available.ShouldBe(0.70m);
 
-        // The first ends after 90 s (0.03): its unused 0.57 comes back
+        var second = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call2, "31201234567", T(2)));
+        second.MaxDuration.ShouldBeNull();
+        account = Then(account, second.Events);
+        var third = AccountDecider.Authorize(account, Book, new AuthorizeCall(new CallKey("call-3"), "31201234567", T(3)));
+        third.MaxDuration.ShouldBeNull();
+        account = Then(account, third.Events);
+        account.Available.ShouldBe(0.10m);
+
+        // 0.10 left = 300 s, less than a window: this call is capped like prepaid (the last window is strict).
+        var fourth = AccountDecider.Authorize(account, Book, new AuthorizeCall(new CallKey("call-4"), "31201234567", T(4)));
+        fourth.MaxDuration.ShouldBe(Duration.FromSeconds(300));
+        fourth.Events.OfType<CreditReserved>().Single().Uncapped.ShouldBeFalse();
+        account = Then(account, fourth.Events);
+        account.Available.ShouldBe(0m);
+        var fifth = AccountDecider.Authorize(account, Book, new AuthorizeCall(new CallKey("call-5"), "31201234567", T(5)));
+        fifth.Refusal.ShouldBe(AdmissionRefusal.CreditLimitReached);
+        fifth.Detail.ShouldBe("used 10.00 of credit limit 10.00 EUR");
+
+        // The first ends after 90 s (0.03): its unused 0.27 comes back.
         account = Then(account, AccountDecider.Settle(account, Call1, 0.03m, T(100)));
-        account.Available.ShouldBe(0.57m);
-        account.Used.ShouldBe(9.43m);
+        account.Available.ShouldBe(0.27m);
+        account.Used.ShouldBe(9.73m);
+
+        // An uncapped hold is not shortened at the answer either.
+        AccountDecider.Answer(account, Book, Call2, "31201234567", T(10), T(10)).Granted.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Postpaid_hold_window_is_a_setting_and_the_ceiling_still_applies()
+    {
+        var account = Postpaid(10.00m, 0m);
+        var decision = AccountDecider.Authorize(account, Book, new AuthorizeCall(Call1, "31201234567", T(1), PostpaidHold: Duration.FromMinutes(60)));
+        decision.Events.OfType<CreditReserved>().Single().Amount.ShouldBe(1.20m); // 60 min x 0.02
+        decision.MaxDuration.ShouldBeNull();
     }
 
     [Fact]
