@@ -29,6 +29,10 @@ timezone = 'UTC'
 CONF
 fi
 opts="-c port=$CALLCONTROL_PG_PORT"
+# One log for both modes, owned by the server's user: --foreground opens it from this shell (root under CI),
+# pg_ctl opens it as postgres; a root-owned log left by ./run made a later daemon start fail.
+touch "$CALLCONTROL_PG_LOG"
+if [ "$(id -u)" = 0 ]; then chown postgres: "$CALLCONTROL_PG_LOG"; fi
 if [ "${1:-}" = "--foreground" ]; then
   _es_as_owner "$_es_bin/postgres" -D "$CALLCONTROL_PG_DATA" $opts >>"$CALLCONTROL_PG_LOG" 2>&1 &
   echo $! > "$dir/foreground.pid"

@@ -60,7 +60,9 @@ public sealed class StaleCalls(ActiveCalls calls, CallPolicy policy, ILogger<Sta
     private async Task<bool> EndAsync(string callKey, string reason)
     {
         if (calls.Find(callKey) is null) return false; // ended meanwhile (its BYE came)
-        await policy.EndAsync(callKey, EndedBy, reason);
+        // Nobody saw the call end: talk is taken as its credit grant (or unknown and not charged), like the
+        // maximum-duration close after a restart; charging up to the close would bill the time the controller was down.
+        await policy.EndAsync(callKey, EndedBy, reason, endSeen: false);
         return true;
     }
 }

@@ -91,7 +91,9 @@ public sealed class ControllerKillTests
         cdrs.Count.ShouldBe(6);
         cdrs.ShouldAllBe(c => c.EndedAt != null && c.Disposition == CdrDispositions.Answered);
         var closed = cdrs.Single(c => c.Source == $"udp:{Acme}:{stalePort}");
-        (closed.EndedBy, closed.Reason).ShouldBe(("operator", "closed by test: caller PBX died with the controller"));
+        closed.EndedBy.ShouldBe("operator");
+        // Nobody saw it end: not billed up to the close (the controller was down meanwhile), the reason says so.
+        closed.Reason.ShouldStartWith("closed by test: caller PBX died with the controller; end never seen");
         cdrs.Where(c => c.Source == $"udp:{Acme}:{heldPort}").ShouldAllBe(c => c.EndedBy == "unknown");
         await using var session = store.QuerySession();
         foreach (var cdr in cdrs)
