@@ -20,17 +20,17 @@ public enum AppendKind
 /// Group commit (DESIGN.md rule 2): every append pending goes into one transaction, then all its
 /// callers are released, so commit latency is paid once per batch, not once per SIP message.
 /// <para>
-/// Several commits are in flight at once (<c>lanes</c>, default 4): with one, a call that arrives while
-/// a commit is waiting for its fsync waits for that commit and then its own, so INVITE → 200 paid up to
-/// four commit latencies. Each stream belongs to one lane (by its key's hash), and a lane commits one
-/// batch at a time, so the events of a stream are still written in the order they were appended; only
-/// events of different streams may commit out of sequence order (the followers that read by sequence
-/// tolerate that, see BillingLog).
+/// Several commits can be in flight at once (<c>lanes</c>): each stream belongs to one lane (by its key's
+/// hash), and a lane commits one batch at a time, so the events of a stream are still written in the order
+/// they were appended; only events of different streams may commit out of sequence order (the followers
+/// that read by sequence tolerate that, see BillingLog). The default is one lane: on the 2-core benchmark
+/// machine, where PostgreSQL shares the controller's core, 4 lanes made INVITE → 200 slower (p50 3.2 s vs
+/// 0.6 s at 200 calls/s, docs/decisions.md); worth measuring again where the database has its own cores.
 /// </para>
 /// </summary>
 public sealed class GroupCommitWriter : IAsyncDisposable
 {
-    public const int DefaultLanes = 4;
+    public const int DefaultLanes = 1;
 
     private sealed record PendingAppend(string StreamKey, object[] Events, AppendKind Kind, TaskCompletionSource<bool> Done);
 

@@ -89,9 +89,9 @@ public sealed class CallRecordingTests(StoreFixture fixture) : IClassFixture<Sto
     {
         var store = await fixture.NewStoreAsync("calls");
         const int streams = 16, perStream = 40;
-        await using (var writer = new GroupCommitWriter(store, NullLogger<GroupCommitWriter>.Instance))
+        await using (var writer = new GroupCommitWriter(store, NullLogger<GroupCommitWriter>.Instance, maxBatch: 2000, lanes: 4))
         {
-            writer.Lanes.ShouldBeGreaterThan(1);
+            writer.Lanes.ShouldBe(4);
             // Not awaited one by one: every append is queued at once, across all lanes.
             var appends = new List<Task<bool>>();
             for (var n = 0; n < perStream; n++)
