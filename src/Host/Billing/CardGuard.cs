@@ -84,19 +84,7 @@ public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : 
     {
         // A second release of the same call finds nothing: it charges once, and frees the simultaneous use once.
         if (!_calls.TryRemove(callKey, out var call)) return [];
-        var settlement = billing.Settle(call.CardId, new CallKey(callKey), call.Destination, talk, now);
-        var events = settlement.AccountEvents.Select(e => new StreamEvent(BillingStreams.Account(call.CardId), e)).ToList();
-        switch (settlement.Rating)
-        {
-            case RatedCall rated:
-                events.Add(new StreamEvent(callKey, CallRated.From(callKey, rated, now)));
-                break;
-            case NoRate noRate:
-                logger.LogWarning("Card call {CallKey} could not be rated at its end: {Reason}", callKey, noRate.Detail);
-                events.Add(new StreamEvent(callKey, new CallNotRated(callKey, call.CardId, call.Destination, talk, $"{noRate.Reason}: {noRate.Detail}", now)));
-                break;
-        }
-        return events;
+        return CallSettlement.Settle(billing, logger, callKey, call.CardId, call.Destination, talk, now);
     }
 
     private GuardRefuses Refuse(NewCall call, int code, string reason)

@@ -91,19 +91,7 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     {
         // A second release of the same call finds nothing: it charges once.
         if (!_calls.TryRemove(callKey, out var call)) return [];
-        var settlement = billing.Settle(call.AccountId, new CallKey(callKey), call.Destination, talk, now);
-        var events = settlement.AccountEvents.Select(e => new StreamEvent(BillingStreams.Account(call.AccountId), e)).ToList();
-        switch (settlement.Rating)
-        {
-            case RatedCall rated:
-                events.Add(new StreamEvent(callKey, CallRated.From(callKey, rated, now)));
-                break;
-            case NoRate noRate:
-                logger.LogWarning("Call {CallKey} could not be rated at its end: {Reason}", callKey, noRate.Detail);
-                events.Add(new StreamEvent(callKey, new CallNotRated(callKey, call.AccountId, call.Destination, talk, $"{noRate.Reason}: {noRate.Detail}", now)));
-                break;
-        }
-        return events;
+        return CallSettlement.Settle(billing, logger, callKey, call.AccountId, call.Destination, talk, now);
     }
 
     /// <summary>The account that pays: the tenant of the PBX the call comes from.</summary>
