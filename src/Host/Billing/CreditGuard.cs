@@ -26,7 +26,9 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     public const int Forbidden = 403;
 
     /// <param name="AnswerGrant">The grant priced again at the answer (null: not answered yet, or nothing held).</param>
-    private sealed record GuardedCall(string AccountId, string Destination, Duration? AnswerGrant = null);
+    /// <param name="Recovered">Taken back after a restart: it may have run past its grant while no node could cut it off,
+    /// so its whole talk is charged.</param>
+    private sealed record GuardedCall(string AccountId, string Destination, Duration? AnswerGrant = null, bool Recovered = false);
 
     private readonly ConcurrentDictionary<string, GuardedCall> _calls = new();
 
@@ -81,7 +83,7 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
         if (call.IsEmergency || call.SourceTenantId is not { } accountId || call.Destination is not { } destination) return null;
         if (billing.Account(accountId) is not { } account || account.Charged.ContainsKey(new CallKey(call.CallKey))) return null;
         var granted = billing.Granted(accountId, new CallKey(call.CallKey));
-        _calls[call.CallKey] = new GuardedCall(accountId, destination, granted);
+        _calls[call.CallKey] = new GuardedCall(accountId, destination, granted, Recovered: true);
         return granted;
     }
 
@@ -91,7 +93,8 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     {
         // A second release of the same call finds nothing: it charges once.
         if (!_calls.TryRemove(callKey, out var call)) return [];
-        return CallSettlement.Settle(billing, logger, callKey, call.AccountId, call.Destination, talk, now);
+        return CallSettlement.Settle(billing, logger, callKey, call.AccountId, call.Destination, talk, now,
+            cutOffGrant: call.Recovered ? null : call.AnswerGrant);
     }
 
     /// <summary>The account that pays: the tenant of the PBX the call comes from.</summary>

@@ -14,6 +14,9 @@ public sealed record CallRated(
     string PlanId, int PlanVersion, string DestinationId, string MatchedPrefix, IReadOnlyList<RatedPart> Parts, decimal Total,
     Instant At) : ICallEvent
 {
+    /// <summary>Why the duration rated differs from the call's talk time (null: it does not), e.g. a late cut-off.</summary>
+    public string? Note { get; init; }
+
     public static CallRated From(string callKey, RatedCall rated, Instant at) => new(
         callKey, rated.AccountId, rated.Destination, rated.Start, rated.Duration, rated.Currency, rated.PlanId, rated.PlanVersion,
         rated.DestinationId, rated.MatchedPrefix, rated.Parts, rated.Total, at);

@@ -68,6 +68,32 @@ public sealed class CreditGuardTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task A_call_the_cut_off_ended_late_is_charged_no_more_than_its_grant_and_one_increment()
+    {
+        var world = await BillingWorld.CreateAsync(fixture);
+        await world.OpenAsync("late", AccountKind.Prepaid, balance: 1.00m);
+        const string key = "call:late-1;t";
+        var admitted = world.Guard.Admit(BillingWorld.Call(key, "late", Uk, T0)).ShouldBeOfType<GuardAdmits>();
+        await world.AppendAsync(admitted.Events);
+        var answeredAt = T0 + Duration.FromSeconds(5);
+        await world.AppendAsync(world.Guard.Answered(key, ReadOnlyMemory<byte>.Empty, answeredAt));
+        var grant = world.Guard.MaxDurationAfterAnswer(key).ShouldNotBeNull();
+        grant.ShouldBe(Duration.FromMinutes(10)); // 1.00 EUR at 0.10 EUR/min
+
+        // A loaded node cut the call off 4 s late: the lateness past one second is not the caller's.
+        var talk = grant + Duration.FromSeconds(4);
+        var released = world.Guard.Release(key, talk, answeredAt + talk);
+        await world.AppendAsync(released);
+
+        var rated = released.Single(e => e.StreamKey == key).Event.ShouldBeOfType<CallRated>();
+        rated.Duration.ShouldBe(grant + Duration.FromSeconds(1));
+        rated.Note.ShouldNotBeNull().ShouldContain("ran past the cut-off at 600 s: rated as 601 s");
+        // 60 s for 0.10 then 541 x 1 s at 0.10/min = 1.0017 (rounded up): one 1 s increment past the balance, not four.
+        rated.Total.ShouldBe(1.0017m);
+        world.Live.Account("late")!.Balance.ShouldBe(1.00m - 1.0017m);
+    }
+
+    [Fact]
     public async Task Parallel_prepaid_calls_on_one_account_never_overdraw_by_more_than_one_increment()
     {
         var world = await BillingWorld.CreateAsync(fixture);

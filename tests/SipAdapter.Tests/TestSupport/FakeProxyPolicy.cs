@@ -89,7 +89,7 @@ public sealed class FakeProxyPolicy : IProxyPolicy
 
     public async Task<PolicyEvent> WaitForAsync(string kind, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(timeout ?? TestSupportWait.Default);
         while (true)
         {
             foreach (var e in _events)

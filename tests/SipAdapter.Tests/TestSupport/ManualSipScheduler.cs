@@ -41,7 +41,7 @@ public sealed class ManualSipScheduler : ISipScheduler
     /// <summary>Waits until a timer with the given delay is pending (the code under test runs on other threads).</summary>
     public async Task WaitForTimerAsync(TimeSpan delay, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(timeout ?? TestSupportWait.Default);
         while (!PendingDelays.Contains(delay))
         {
             try

@@ -56,7 +56,7 @@ public sealed class ProxyTestBed : IAsyncDisposable
     /// <summary>Awaits a condition on the proxy's state (polling, bounded).</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        var deadline = DateTime.UtcNow + (timeout ?? TestSupportWait.Default);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

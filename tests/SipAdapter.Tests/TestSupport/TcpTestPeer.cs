@@ -70,7 +70,7 @@ public sealed class TcpTestPeer : IAsyncDisposable
             }
         }
 
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(timeout ?? TestSupportWait.Default);
         try
         {
             while (true)

@@ -55,7 +55,7 @@ public sealed class TestUserAgent : IAsyncDisposable
             }
         }
 
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(timeout ?? TestSupportWait.Default);
         try
         {
             while (true)

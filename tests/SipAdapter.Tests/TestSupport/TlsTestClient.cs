@@ -61,7 +61,7 @@ public sealed class TlsTestClient : IAsyncDisposable
             }
         }
 
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(timeout ?? TestSupportWait.Default);
         try
         {
             while (true)
