@@ -62,6 +62,8 @@ public class AdmissionBenchmarks
 
     private readonly string[] _keys = Enumerable.Range(0, KeyCount).Select(i => $"call-{i}@127.0.0.11;tag-{i}").ToArray();
     private readonly AdmissionRequest _request = new(CallLink.Pbx("pbx-a", "tenant-1"), CallLink.Gateway("gw-1"), 80);
+    private readonly CallLink[] _twoGateways = [CallLink.Gateway("gw-1"), CallLink.Gateway("gw-2")];
+    private readonly CallLink[] _fullThenFree = [CallLink.Gateway("gw-full"), CallLink.Gateway("gw-1")];
     private LiveUsageRegistry _registry = null!;
     private UsageSnapshot _snapshot = null!;
     private LimitsTable _limits = null!;
@@ -75,7 +77,8 @@ public class AdmissionBenchmarks
             .WithPbx($"pbx-{i}", new LinkLimits(MaxCalls: 100, MaxKbps: 10_000, MaxCallsPerSecond: 10)))
             .WithPbx("pbx-a", new LinkLimits(MaxCalls: 1_000, MaxKbps: 100_000, MaxCallsPerSecond: 1_000_000))
             .WithTenant("tenant-1", new LinkLimits(MaxCalls: 2_000))
-            .WithGateway("gw-1", new GatewayLimits(MaxChannels: 1_000));
+            .WithGateway("gw-1", new GatewayLimits(MaxChannels: 1_000))
+            .WithGateway("gw-full", new GatewayLimits(MaxChannels: 0));
         _registry = new LiveUsageRegistry(_limits);
         _now = Instant.FromUtc(2025, 11, 26, 9, 0);
         // some calls already up on the same scopes
@@ -97,6 +100,26 @@ public class AdmissionBenchmarks
         bool admitted = _registry.TryAdmit(key, _request, _now).IsAdmitted;
         _registry.Release(key);
         return admitted;
+    }
+
+    /// <summary>An LCR call with two gateways whose first has a free channel (the common case of admission over targets).</summary>
+    [Benchmark]
+    public int AdmitFirstFreeAndRelease()
+    {
+        var key = NextKey();
+        var outcome = _registry.TryAdmitFirstFree(key, _request.Source, _twoGateways, 80, isEmergency: false, _now);
+        _registry.Release(key);
+        return outcome.TargetIndex;
+    }
+
+    /// <summary>The first gateway has no free channel: it is skipped (a hit recorded) and the call admitted on the second.</summary>
+    [Benchmark]
+    public int AdmitPastAFullGatewayAndRelease()
+    {
+        var key = NextKey();
+        var outcome = _registry.TryAdmitFirstFree(key, _request.Source, _fullThenFree, 80, isEmergency: false, _now);
+        _registry.Release(key);
+        return outcome.TargetIndex;
     }
 
     [Benchmark]

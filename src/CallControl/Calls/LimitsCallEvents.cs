@@ -42,6 +42,8 @@ public sealed record CallRetargeted(
     string CallKey, int TargetIndex, LinkRef From, LinkRef To, int? FromCount, int? ToCount, Instant At) : ICallEvent;
 
 /// <summary>Serial failover skipped target <paramref name="TargetIndex"/> because its link was at a limit (a gateway
-/// without a free channel); the call stays counted where it was and the proxy tries the target after it.</summary>
+/// without a free channel); the call stays counted where it was and the proxy tries the target after it.
+/// <paramref name="AtAdmission"/> true: the target was passed over when the call was admitted (the call was never
+/// counted there; the proxy started its failover at a later target, or, when every target was full, the call was refused).</summary>
 public sealed record FailoverTargetSkipped(
-    string CallKey, int TargetIndex, string Scope, string Limit, long LimitValue, long CurrentValue, Instant At) : ICallEvent;
+    string CallKey, int TargetIndex, string Scope, string Limit, long LimitValue, long CurrentValue, Instant At, bool AtAdmission = false) : ICallEvent;

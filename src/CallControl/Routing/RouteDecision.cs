@@ -38,6 +38,8 @@ public sealed record RoutedToPbx(string Destination, PbxTarget Pbx, string Range
     /// 5xx): its voicemail, with <see cref="FallbackDiversion"/>. Null when the PBX has no voicemail.</summary>
     public VoicemailTarget? VoicemailFallback { get; init; }
     public string? FallbackDiversion { get; init; }
+    /// <summary>The Diversion for the voicemail when the PBX has no room for the call (at its live limit): reason=user-busy.</summary>
+    public string? BusyDiversion { get; init; }
 }
 
 /// <summary>Where a voicemail fallback sends calls.</summary>

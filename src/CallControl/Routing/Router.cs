@@ -261,6 +261,7 @@ public static class Router
             CallerId = ctx.CallerId, Diversion = diversion,
             VoicemailFallback = owner.Voicemail is { } vm2 ? new VoicemailTarget(owner.VoicemailUri!, vm2.Address, vm2.Port, vm2.Transport) : null,
             FallbackDiversion = owner.Voicemail is null ? null : Diversion(snapshot, destination, "unavailable"),
+            BusyDiversion = owner.Voicemail is null ? null : Diversion(snapshot, destination, "user-busy"),
         };
     }
 

@@ -62,7 +62,7 @@ internal static class Problems
 public static class RouteEndpoints
 {
     [WolverineGet("/api/route")]
-    public static async Task<IResult> Get(HttpRequest request, RouteQuery query)
+    public static async Task<IResult> Get(HttpRequest request, RouteQuery query, CallControl.Host.Limits.LiveLimits limits, IClock clock)
     {
         var from = request.Query["from"].ToString();
         var number = request.Query["number"].ToString();
@@ -77,7 +77,14 @@ public static class RouteEndpoints
             else errors.Add(new("at", $"'{atText}' is not an ISO instant such as 2026-11-26T14:02:00Z"));
         }
         if (errors.Count > 0) return Problems.BadRequest("Bad route query", errors);
-        var explanation = await query.ExplainAsync(from, number, at, request.HttpContext.RequestAborted);
+        // A route now shows each gateway's live channel use as this controller counts it (a live call skips a full one).
+        LiveChannelUse? live = null;
+        if (at is null)
+        {
+            var registry = limits.Current();
+            live = new LiveChannelUse(CallControl.Host.Limits.LimitsView.From(registry.Snapshot(clock.GetCurrentInstant()), limits.Provisioned, registry.Limits).Gateways);
+        }
+        var explanation = await query.ExplainAsync(from, number, at, request.HttpContext.RequestAborted, live);
         return explanation is null
             ? Results.Problem(statusCode: 404, title: "Unknown PBX", detail: $"PBX '{from}' is not provisioned")
             : Results.Ok(explanation);

@@ -48,15 +48,8 @@ public sealed class CallPolicy(
             }
 
             var plan = Plan(result, enumTarget);
-            var first = plan.Targets[0];
-            var n = result.Normalization;
-            var routedEvent = new CallRouted(key, plan.Destination, plan.Kind, plan.Id, plan.TenantId, first.Routed.RequestUri,
-                first.Routed.NextHop, plan.Reason, result.Candidates, now,
-                NormalizedNumber: n?.Number, NormalizationRule: n?.RuleId, Normalization: n?.Reason,
-                Targets: plan.Targets.Select(t => t.Routed).ToList(), IsEmergency: result.IsEmergency, Diversion: result.Diversion);
             _targets[key] = plan.Targets.Select(t => t.Routed).ToArray();
-            return await AdmitAndForwardAsync(new NewCall(key, invite, result, result.IsEmergency, now),
-                new OpenCall(key, pbxId, plan.TargetPbxId, now), [received, routedEvent], plan.Targets.Select(t => t.Forward).ToList());
+            return await AdmitAndForwardAsync(new NewCall(key, invite, result, result.IsEmergency, now), pbxId, received, plan);
         }
         catch (EventStoreUnavailableException)
         {
@@ -97,7 +90,7 @@ public sealed class CallPolicy(
         return address is null ? (null, detail) : (new SipEndpoint(address, target.Port, ParseTransport(target.Transport)), detail);
     }
 
-    private sealed record PlannedTarget(ForwardTarget Forward, RoutedTarget Routed);
+    internal sealed record PlannedTarget(ForwardTarget Forward, RoutedTarget Routed);
 
     /// <summary>What a routed call is sent to: every target in order, and how the CallRouted event names it.</summary>
     private sealed record ForwardPlan(string Destination, string Kind, string Id, string? TenantId, string? TargetPbxId, string Reason,
@@ -169,31 +162,57 @@ public sealed class CallPolicy(
         return hash;
     }
 
-    /// <summary>Runs the guards in order; a refusal releases what the guards before it reserved. Then the
-    /// call's events and the guards' events are committed together, and only then is the call forwarded.</summary>
-    private async Task<RouteDecision> AdmitAndForwardAsync(NewCall call, OpenCall open, object[] callEvents, IReadOnlyList<ForwardTarget> targets)
+    /// <summary>Runs the guards in order; a refusal releases what the guards before it reserved. A guard may pass over
+    /// targets (a gateway without a free channel) and start the call at a later one: <see cref="CallRouted"/> then names
+    /// that target, marks the others as skipped candidates with the guard's reason, and the proxy starts its failover
+    /// there. Then the call's events and the guards' events are committed together, and only then is the call forwarded.</summary>
+    private async Task<RouteDecision> AdmitAndForwardAsync(NewCall call, string? sourcePbxId, CallReceived received, ForwardPlan plan)
     {
         var extra = new List<StreamEvent>();
+        var skipped = new List<SkippedCandidate>();
         Duration? maxDuration = null;
+        var first = 0;
         for (var i = 0; i < _guards.Length; i++)
         {
             var decision = _guards[i].Admit(call);
             extra.AddRange(decision.Events);
+            skipped.AddRange(decision.Skipped);
             if (decision is GuardRefuses refused)
             {
                 for (var j = i - 1; j >= 0; j--) extra.AddRange(_guards[j].Release(call.CallKey, Duration.Zero, call.Now));
                 var rejected = new CallRejected(call.CallKey, refused.StatusCode, refused.Reason,
-                    call.Route.Candidates, call.Now);
-                await AppendAllAsync(call.CallKey, AppendKind.NewCall, [callEvents[0], rejected], extra);
+                    MarkSkipped(call.Route.Candidates, plan.Targets, skipped, first: -1), call.Now);
+                await AppendAllAsync(call.CallKey, AppendKind.NewCall, [received, rejected], extra);
                 return new RejectInvite(refused.StatusCode, refused.Reason, refused.RetryAfter) { Reason = Q850Reason(refused) };
             }
-            if (decision is GuardAdmits { MaxDuration: { } limit } && (maxDuration is null || limit < maxDuration)) maxDuration = limit;
+            if (decision is GuardAdmits admits)
+            {
+                if (admits.MaxDuration is { } limit && (maxDuration is null || limit < maxDuration)) maxDuration = limit;
+                if (admits.FirstTarget > first && admits.FirstTarget < plan.Targets.Count) first = admits.FirstTarget;
+            }
         }
 
-        calls.Open(open with { MaxDuration = maxDuration });
+        var start = plan.Targets[first];
+        var forwards = plan.Targets.Select(t => t.Forward).ToList();
+        var reason = plan.Reason;
+        if (first > 0)
+        {
+            if (start.Routed.Kind == "voicemail" && call.Route is RoutedToPbx { BusyDiversion: { } busy })
+                forwards[first] = start.Forward with { ExtraHeaders = [$"Diversion: {busy}"] }; // the PBX has no room: busy, not unavailable
+            reason = $"{reason}; started at target {first + 1} ({start.Routed.Kind}:{start.Routed.Id}): "
+                + string.Join("; ", skipped.Where(k => k.TargetIndex < first).Select(k =>
+                    $"{plan.Targets[k.TargetIndex].Routed.Kind}:{plan.Targets[k.TargetIndex].Routed.Id} skipped, {k.Reason}"));
+        }
+        var n = call.Route.Normalization;
+        var routed = new CallRouted(call.CallKey, plan.Destination, start.Routed.Kind, start.Routed.Id, plan.TenantId, start.Routed.RequestUri,
+            start.Routed.NextHop, reason, MarkSkipped(call.Route.Candidates, plan.Targets, skipped, first), call.Now,
+            NormalizedNumber: n?.Number, NormalizationRule: n?.RuleId, Normalization: n?.Reason,
+            Targets: plan.Targets.Select(t => t.Routed).ToList(), IsEmergency: call.Route.IsEmergency, Diversion: call.Route.Diversion);
+
+        calls.Open(new OpenCall(call.CallKey, sourcePbxId, start.Routed.Kind == "pbx" ? plan.TargetPbxId : null, call.Now) { MaxDuration = maxDuration });
         try
         {
-            await AppendAllAsync(call.CallKey, AppendKind.NewCall, callEvents, extra);
+            await AppendAllAsync(call.CallKey, AppendKind.NewCall, [received, routed], extra);
         }
         catch
         {
@@ -201,7 +220,29 @@ public sealed class CallPolicy(
             foreach (var guard in _guards) guard.Release(call.CallKey, Duration.Zero, call.Now);
             throw;
         }
-        return new ForwardInvite(targets) { MaxDuration = maxDuration?.ToTimeSpan() };
+        return new ForwardInvite(forwards) { MaxDuration = maxDuration?.ToTimeSpan(), FirstTarget = first };
+    }
+
+    /// <summary>The router's candidates with the targets a guard passed over marked "skipped" and its reason added (the
+    /// routing record names every candidate skipped and why: filtered, probe down, limit); the target the call starts at
+    /// (<paramref name="first"/>, -1 when refused) becomes "chosen" if the router had it as a fallback.</summary>
+    internal static IReadOnlyList<RouteCandidate> MarkSkipped(IReadOnlyList<RouteCandidate> candidates, IReadOnlyList<PlannedTarget> targets,
+        IReadOnlyList<SkippedCandidate> skipped, int first)
+    {
+        if (skipped.Count == 0) return candidates;
+        var marked = candidates.ToList();
+        int Find(RoutedTarget t) => marked.FindIndex(c => c.Kind == t.Kind && c.Id == t.Id && c.Outcome is "chosen" or "fallback");
+        foreach (var skip in skipped)
+        {
+            if (skip.TargetIndex < 0 || skip.TargetIndex >= targets.Count) continue;
+            var target = targets[skip.TargetIndex].Routed;
+            var at = Find(target);
+            if (at >= 0) marked[at] = marked[at] with { Outcome = "skipped", Reason = $"{marked[at].Reason}; {skip.Reason}" };
+            else marked.Add(new RouteCandidate(target.Kind, target.Id, "skipped", skip.Reason));
+        }
+        if (first > 0 && Find(targets[first].Routed) is var started and >= 0 && marked[started].Outcome == "fallback")
+            marked[started] = marked[started] with { Outcome = "chosen", Reason = $"{marked[started].Reason}; taken at once: the targets before it are at a limit" };
+        return marked;
     }
 
     public async ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason)

@@ -20,12 +20,24 @@ public abstract record GuardDecision
 {
     /// <summary>Events that record what the guard did (a reservation, a refusal and its reason).</summary>
     public IReadOnlyList<StreamEvent> Events { get; init; } = [];
+
+    /// <summary>Targets of the route (failover order) this guard passed over, and why: the policy marks them as skipped
+    /// candidates of the call's routing record (<c>CallRouted</c> or <c>CallRejected</c>).</summary>
+    public IReadOnlyList<SkippedCandidate> Skipped { get; init; } = [];
 }
+
+/// <summary>Target <paramref name="TargetIndex"/> of the route was passed over at admission; <paramref name="Reason"/> names
+/// the limit, its value and the usage (e.g. <c>limit: gateway:gw-a channels 1/1 in use</c>).</summary>
+public sealed record SkippedCandidate(int TargetIndex, string Reason);
 
 /// <param name="MaxDuration">The call must be ended this long after it is answered (prepaid credit); null: no limit.</param>
 public sealed record GuardAdmits(Duration? MaxDuration = null) : GuardDecision
 {
     public static readonly GuardAdmits Plain = new();
+
+    /// <summary>The target (index in the route's failover order) the call was admitted on: the proxy starts its serial
+    /// failover there, the targets before it are not tried (they are in <see cref="GuardDecision.Skipped"/>). 0: the first.</summary>
+    public int FirstTarget { get; init; }
 }
 
 /// <summary>Refuse the call with this SIP answer. <paramref name="Reason"/> names the limit and the value it hit.</summary>

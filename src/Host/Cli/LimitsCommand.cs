@@ -74,7 +74,7 @@ public sealed class LimitsCommand : AsyncCommand<LimitsSettings>
         return 2;
     }
 
-    private static async Task<(LimitsView? View, string? Error)> FetchAsync(HttpClient http, CancellationToken ct)
+    internal static async Task<(LimitsView? View, string? Error)> FetchAsync(HttpClient http, CancellationToken ct)
     {
         try
         {

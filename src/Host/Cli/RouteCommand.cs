@@ -22,8 +22,15 @@ public sealed class RouteSettings : CommonSettings
     [Description("Use the routing tables as they were at this instant (ISO, e.g. 2026-11-26T14:02:00Z)")]
     public string? At { get; init; }
 
+    [CommandOption("--http <URL>")]
+    [Description("The running controller's HTTP API, asked for each gateway's live channel use (default: $CALLCONTROL_HTTP, else http://127.0.0.1:8080)")]
+    public string? Http { get; init; }
+
+    public string BaseUrl => Http ?? (Environment.GetEnvironmentVariable("CALLCONTROL_HTTP") is { Length: > 0 } v ? v : "http://127.0.0.1:8080");
+
     public override ValidationResult Validate()
     {
+        if (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out _)) return ValidationResult.Error($"--http: '{BaseUrl}' is not an absolute URL");
         if (string.IsNullOrWhiteSpace(From)) return ValidationResult.Error("--from: name the PBX the call comes from");
         if (At is not null && !InstantPattern.ExtendedIso.Parse(At).Success)
             return ValidationResult.Error($"--at: '{At}' is not an ISO instant such as 2026-11-26T14:02:00Z");
@@ -38,7 +45,8 @@ public sealed class RouteCommand : AsyncCommand<RouteSettings>
     {
         using var store = settings.OpenStore();
         Instant? at = settings.At is null ? null : InstantPattern.ExtendedIso.Parse(settings.At).Value;
-        var explanation = await new RouteQuery(new ProvisioningLog(store), store, SystemClock.Instance).ExplainAsync(settings.From, settings.Number, at, ct);
+        var live = at is null ? await LiveChannelsAsync(settings.BaseUrl, ct) : null;
+        var explanation = await new RouteQuery(new ProvisioningLog(store), store, SystemClock.Instance).ExplainAsync(settings.From, settings.Number, at, ct, live);
         if (explanation is null)
             return Exit.Usage($"route: PBX '{settings.From}' is not provisioned{(at is null ? "" : $" at {settings.At}")}");
         var asOf = explanation.TablesAsOf is { } t ? InstantPattern.ExtendedIso.Format(t) : "empty";
@@ -50,11 +58,26 @@ public sealed class RouteCommand : AsyncCommand<RouteSettings>
         if (explanation.EnumQuery is { } query) AnsiConsole.MarkupLineInterpolated($"ENUM: a call would query NAPTR {query} first; without an answer:");
         var outcome = explanation.StatusCode is { } code ? $"{explanation.Outcome} with {code}" : $"{explanation.Outcome} to {explanation.Target}";
         AnsiConsole.MarkupLineInterpolated($"route: [bold]{outcome}[/]");
-        for (var i = 0; i < explanation.Targets.Count; i++) AnsiConsole.MarkupLineInterpolated($"  {i + 1}. {explanation.Targets[i]}");
+        for (var i = 0; i < explanation.Targets.Count; i++)
+        {
+            var channels = explanation.Channels.FirstOrDefault(c => c.TargetIndex == i);
+            var use = channels is null ? "" : channels.Full ? $", {channels}: a call now skips it" : $", {channels}";
+            AnsiConsole.MarkupLineInterpolated($"  {i + 1}. {explanation.Targets[i]}{use}");
+        }
+        if (explanation.ChannelsNote is { } note) AnsiConsole.MarkupLineInterpolated($"  ({note})");
         AnsiConsole.MarkupLineInterpolated($"because: {explanation.Reason}");
         var table = new Table().AddColumns("kind", "candidate", "outcome", "reason");
         foreach (var c in explanation.Candidates) table.AddRow(Markup.Escape(c.Kind), Markup.Escape(c.Id), Markup.Escape(c.Outcome), Markup.Escape(c.Reason));
         AnsiConsole.Write(table);
         return 0;
+    }
+
+    /// <summary>The channels the running controller counts on each gateway now; the dry run itself needs no controller,
+    /// so an unreachable one only leaves the channel use out (with the reason).</summary>
+    private static async Task<LiveChannelUse> LiveChannelsAsync(string baseUrl, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(3) };
+        var (view, error) = await LimitsCommand.FetchAsync(http, ct);
+        return view is null ? LiveChannelUse.Unknown($"the controller at {baseUrl} is not reachable ({error})") : new LiveChannelUse(view.Gateways);
     }
 }

@@ -23,42 +23,61 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
 
     public string Name => "limits";
 
+    /// <summary>
+    /// Admits the call on the first of its targets (failover order) with room on its link: the caller's side is checked
+    /// once (a limit there refuses the call), a target at a limit (a gateway without a free channel, a PBX at its calls)
+    /// is skipped and recorded (<see cref="FailoverTargetSkipped"/> with <c>AtAdmission</c>), and the proxy starts its
+    /// failover at the target admitted (<see cref="GuardAdmits.FirstTarget"/>). Only when every target is full is the
+    /// call refused, with every limit named. Emergency calls are admitted on their first target past any limit.
+    /// </summary>
     public GuardDecision Admit(NewCall call)
     {
         var registry = limits.Current();
-        var (source, target) = Links(call.Route);
+        var (source, _) = Links(call.Route);
+        var targets = CandidateLinks(call.Route);
         var offer = _estimator.EstimateOffer(call.Invite.Body.Span);
         var emergency = call.IsEmergency || call.Route.IsEmergency;
-        var decision = registry.TryAdmit(call.CallKey, new AdmissionRequest(source, target, offer.TotalKbps, emergency), call.Now);
-        switch (decision)
+        var outcome = registry.TryAdmitFirstFree(call.CallKey, source, targets, offer.TotalKbps, emergency, call.Now);
+        var skipped = outcome.Skipped.Count == 0 ? [] : outcome.Skipped.Select(t => new SkippedCandidate(t.TargetIndex, "limit: " + Describe(t.Hit))).ToList();
+        switch (outcome.Decision)
         {
             case Refused refused:
             {
                 var hit = refused.Hit;
                 var answer = refused.Answer;
-                return new GuardRefuses(answer.StatusCode, RefusalReason(hit), answer.RetryAfter?.ToTimeSpan())
+                var everyTargetFull = hit.Side == LinkSide.Target && outcome.Skipped.Count > 1;
+                var reason = everyTargetFull
+                    ? "Limit reached: every target is full: " + string.Join("; ", outcome.Skipped.Select(t => Describe(t.Hit)))
+                    : RefusalReason(hit);
+                // One CallLimitHit per limit that refused the call: every full target, and the caller's side when it hit.
+                var hits = outcome.Skipped.Select(t => t.Hit).ToList();
+                if (hit.Side == LinkSide.Source) hits.Add(hit);
+                return new GuardRefuses(answer.StatusCode, reason, answer.RetryAfter?.ToTimeSpan())
                 {
                     Q850Cause = answer.Q850Cause,
-                    Events = [new(call.CallKey, LimitHitEvent(call.CallKey, hit, bypassed: false, answer.StatusCode, call.Now))],
+                    Events = hits.Select(h => new StreamEvent(call.CallKey, LimitHitEvent(call.CallKey, h, bypassed: false, answer.StatusCode, call.Now))).ToList(),
+                    Skipped = skipped,
                 };
             }
             case Admitted { AlreadyOpen: true }:
-                return new GuardAdmits(_maxDuration);
+                return new GuardAdmits(_maxDuration) { FirstTarget = outcome.TargetIndex };
             case Admitted admitted:
             {
                 _media[call.CallKey] = new CallMedia(call.Invite.Body.ToArray(), offer);
                 if (TargetLinks(call.Route) is { Length: > 1 } links) _failover[call.CallKey] = links;
-                var events = new List<StreamEvent>(2)
-                {
-                    new(call.CallKey, new BandwidthReserved(call.CallKey, offer.TotalKbps, Codecs(offer), Basis(offer.Source),
-                        LinkRef.From(source), LinkRef.From(target), emergency, call.Now)),
-                };
+                var target = targets.Count == 0 ? CallLink.Unlimited : targets[outcome.TargetIndex];
+                var events = new List<StreamEvent>(2 + outcome.Skipped.Count);
+                foreach (var (index, hit) in outcome.Skipped)
+                    events.Add(new(call.CallKey, new FailoverTargetSkipped(call.CallKey, index, hit.Scope.ToString(), LimitName(hit.Limit),
+                        hit.LimitValue, hit.CurrentValue, call.Now, AtAdmission: true)));
+                events.Add(new(call.CallKey, new BandwidthReserved(call.CallKey, offer.TotalKbps, Codecs(offer), Basis(offer.Source),
+                    LinkRef.From(source), LinkRef.From(target), emergency, call.Now)));
                 if (admitted.BypassedLimit is { } bypassed)
                     events.Add(new(call.CallKey, LimitHitEvent(call.CallKey, bypassed, bypassed: true, statusCode: null, call.Now)));
-                return new GuardAdmits(_maxDuration) { Events = events };
+                return new GuardAdmits(_maxDuration) { Events = events, FirstTarget = outcome.TargetIndex, Skipped = skipped };
             }
             default:
-                throw new InvalidOperationException($"Unknown admission decision {decision.GetType().Name}");
+                throw new InvalidOperationException($"Unknown admission decision {outcome.Decision.GetType().Name}");
         }
     }
 
@@ -159,6 +178,11 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
         return [new(callKey, new BandwidthChanged(callKey, change.PreviousKbps, change.NewKbps, change.PreviousCodec, change.NewCodec, reason, now))];
     }
 
+    /// <summary>The target links admission walks, in failover order: every gateway of an LCR route, a PBX then its
+    /// voicemail (outside our links, so a PBX at its limit sends the call to voicemail), else the one target.</summary>
+    internal static IReadOnlyList<CallLink> CandidateLinks(RoutingResult route) =>
+        TargetLinks(route) is { Length: > 0 } links ? links : [Links(route).Target];
+
     /// <summary>The call's two links as limits count them. Voicemail and ENUM targets are outside our links.</summary>
     internal static (CallLink Source, CallLink Target) Links(RoutingResult route)
     {
@@ -178,7 +202,10 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
     }
 
     /// <summary>The reason phrase and CallRejected reason: the limit, its value and the usage at that moment.</summary>
-    internal static string RefusalReason(LimitHit hit)
+    internal static string RefusalReason(LimitHit hit) => "Limit reached: " + Describe(hit);
+
+    /// <summary>The limit, its value and the usage, e.g. <c>gateway:gw-a (callee) channels limit 1, 1 channels in use, this call needs 1</c>.</summary>
+    internal static string Describe(LimitHit hit)
     {
         var (what, unit) = hit.Limit switch
         {
@@ -188,7 +215,7 @@ public sealed class LimitsGuard(LiveLimits limits, ControllerSettings settings) 
             _ => ("channels", "channels"),
         };
         var side = hit.Side == LinkSide.Source ? "caller" : "callee";
-        return $"Limit reached: {hit.Scope} ({side}) {what} limit {hit.LimitValue}, {hit.CurrentValue} {unit} in use, this call needs {hit.Requested}";
+        return $"{hit.Scope} ({side}) {what} limit {hit.LimitValue}, {hit.CurrentValue} {unit} in use, this call needs {hit.Requested}";
     }
 
     private static CallLimitHit LimitHitEvent(string callKey, LimitHit hit, bool bypassed, int? statusCode, Instant now) =>

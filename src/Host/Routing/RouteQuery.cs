@@ -15,7 +15,31 @@ public sealed record RouteExplanation(string FromPbx, string Number, Instant? Ta
     string Outcome, int? StatusCode, string? Target, IReadOnlyList<string> Targets, string Reason,
     string? NormalizedNumber, string? NormalizationRule, string? Normalization, bool IsEmergency, string? EnumQuery,
     IReadOnlyDictionary<string, DownSince> DownGateways, IReadOnlyDictionary<string, DownSince> UnreachablePbxs,
-    IReadOnlyList<RouteCandidate> Candidates);
+    IReadOnlyList<RouteCandidate> Candidates)
+{
+    /// <summary>Live channel use of the gateway targets that have a channel limit, as the running controller counts them
+    /// (a live call admitted now skips a full one). Empty for a route as of a past instant, or when nothing is known.</summary>
+    public IReadOnlyList<TargetChannels> Channels { get; init; } = [];
+
+    /// <summary>Why live channel use is not shown, when the route has gateways and it is not (controller not reachable).</summary>
+    public string? ChannelsNote { get; init; }
+}
+
+/// <summary>A gateway target's channels in use against its limit, live.</summary>
+public sealed record TargetChannels(int TargetIndex, string GatewayId, int InUse, int MaxChannels)
+{
+    /// <summary>No free channel: admission skips this gateway now.</summary>
+    public bool Full => InUse >= MaxChannels;
+
+    public override string ToString() => $"channels {InUse}/{MaxChannels}{(Full ? " full" : "")}";
+}
+
+/// <summary>What the running controller counts on each gateway now (<see cref="Gateways"/>), or why that is unknown
+/// (<see cref="Unavailable"/>).</summary>
+public sealed record LiveChannelUse(IReadOnlyList<CallControl.Host.Limits.GatewayUsageRow> Gateways, string? Unavailable = null)
+{
+    public static LiveChannelUse Unknown(string why) => new([], why);
+}
 
 /// <summary>
 /// Dry run and as-of query: the same pure router the SIP path uses, over a snapshot folded from the
@@ -24,7 +48,9 @@ public sealed record RouteExplanation(string FromPbx, string Number, Instant? Ta
 /// </summary>
 public sealed class RouteQuery(ProvisioningLog log, IDocumentStore store, IClock clock)
 {
-    public async Task<RouteExplanation?> ExplainAsync(string fromPbx, string number, Instant? at, CancellationToken ct = default)
+    /// <param name="live">The controller's live channel use, for a route now (<paramref name="at"/> null): each gateway target
+    /// with a channel limit shows it. Ignored for a past instant.</param>
+    public async Task<RouteExplanation?> ExplainAsync(string fromPbx, string number, Instant? at, CancellationToken ct = default, LiveChannelUse? live = null)
     {
         var (state, sequence) = await log.LoadAsync(at, ct);
         var health = await NetworkHealthService.LoadAsync(store, at, ct);
@@ -52,7 +78,18 @@ public sealed class RouteQuery(ProvisioningLog log, IDocumentStore store, IClock
             _ => (result.GetType().Name, null, null, [], ""),
         };
         var n = result.Normalization;
-        return new RouteExplanation(fromPbx, number, state.AsOf, sequence, now, outcome, status, target, targets, reason,
+        var explanation = new RouteExplanation(fromPbx, number, state.AsOf, sequence, now, outcome, status, target, targets, reason,
             n?.Number, n?.RuleId, n?.Reason, result.IsEmergency, enumQuery, health.DownGateways, health.UnreachablePbxs, result.Candidates);
+        return at is null && live is not null && result is RoutedToGateways gateways ? WithChannels(explanation, gateways, live) : explanation;
+    }
+
+    private static RouteExplanation WithChannels(RouteExplanation explanation, RoutedToGateways route, LiveChannelUse live)
+    {
+        if (live.Unavailable is { } why) return explanation with { ChannelsNote = $"live channel use unknown: {why}" };
+        var rows = live.Gateways.ToDictionary(g => g.Id, StringComparer.Ordinal);
+        var channels = route.Targets
+            .Select((t, i) => rows.TryGetValue(t.GatewayId, out var row) && row.MaxChannels is { } max ? new TargetChannels(i, t.GatewayId, row.Calls, max) : null)
+            .OfType<TargetChannels>().ToList();
+        return explanation with { Channels = channels };
     }
 }

@@ -81,6 +81,6 @@ public sealed class CdrProjection : SingleStreamProjection<Cdr, string>
 
     public static Cdr Apply(FailoverTargetSkipped e, Cdr cdr) => cdr with
     {
-        LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use (failover target {e.TargetIndex} skipped)",
+        LimitHit = $"{e.Scope} {e.Limit} limit {e.LimitValue}: {e.CurrentValue} in use ({(e.AtAdmission ? "target" : "failover target")} {e.TargetIndex} skipped{(e.AtAdmission ? " at admission" : "")})",
     };
 }

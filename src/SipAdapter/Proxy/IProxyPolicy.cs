@@ -56,6 +56,11 @@ public sealed record ForwardInvite(IReadOnlyList<ForwardTarget> Targets) : Route
     /// <summary>End the dialog this long after it is answered (prepaid credit, maximum call duration): BYE to
     /// both parties, then <see cref="IProxyPolicy.OnEndedAsync"/> with <see cref="DialogParty.Proxy"/>. Null: no limit.</summary>
     public TimeSpan? MaxDuration { get; init; }
+
+    /// <summary>Index of the target to start with; the ones before it are not tried (the policy passed them over, e.g.
+    /// a gateway without a free channel). Target indices reported to the policy still count from the first of
+    /// <see cref="Targets"/>. 0: start with the first. Out of range: the INVITE is answered 500.</summary>
+    public int FirstTarget { get; init; }
 }
 
 /// <summary>Digest credentials to answer a target's 401/407 challenge with (RFC 3261 §22.2).</summary>
@@ -108,8 +113,8 @@ public interface IProxyPolicy
     /// error); the proxy moves on to the next target if there is one.</summary>
     ValueTask OnAttemptFailedAsync(DialogKey key, int targetIndex, int statusCode, string reason);
 
-    /// <summary>Serial failover is about to try target <paramref name="targetIndex"/> (never called for the first
-    /// target: <see cref="RouteAsync"/> admitted that one). False skips the target (e.g. a gateway without a free
+    /// <summary>Serial failover is about to try target <paramref name="targetIndex"/> (never called for the first target
+    /// tried, <see cref="ForwardInvite.FirstTarget"/>: <see cref="RouteAsync"/> admitted that one). False skips the target (e.g. a gateway without a free
     /// channel; the policy records why) and the proxy goes on to the one after it; when none is left, the last
     /// failure is relayed. Optional: the default tries every target.</summary>
     ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex) => ValueTask.FromResult(true);

@@ -22,6 +22,9 @@ internal sealed class ProxiedInvite(DialogKey key, SipMessage request, ServerTra
 
     public int TargetIndex { get; set; } = -1;
 
+    /// <summary>From <see cref="ForwardInvite.FirstTarget"/>: the target tried first (no failover question for it).</summary>
+    public int FirstTarget { get; set; }
+
     /// <summary>From <see cref="ForwardInvite.MaxDuration"/>: the dialog is ended this long after the answer.</summary>
     public TimeSpan? MaxDuration { get; set; }
 

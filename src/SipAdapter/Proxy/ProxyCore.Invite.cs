@@ -37,8 +37,15 @@ internal sealed partial class ProxyCore
 
         switch (decision)
         {
+            case ForwardInvite { Targets.Count: > 0 } forward when forward.FirstTarget < 0 || forward.FirstTarget >= forward.Targets.Count:
+                Counters.Increment(SipCounter.PolicyErrors);
+                _logger.LogError("Proxy policy started {Key} at target {Index} of {Count}; answering 500", key, forward.FirstTarget, forward.Targets.Count);
+                await RejectInviteAsync(invite, 500, "Server Internal Error", null).ConfigureAwait(false);
+                break;
             case ForwardInvite { Targets.Count: > 0 } forward:
                 invite.Targets = forward.Targets;
+                invite.FirstTarget = forward.FirstTarget;
+                invite.TargetIndex = forward.FirstTarget - 1;
                 invite.MaxDuration = forward.MaxDuration;
                 await TryNextTargetAsync(context, invite, 503, "Service Unavailable", null).ConfigureAwait(false);
                 break;
@@ -94,7 +101,7 @@ internal sealed partial class ProxyCore
         while (!invite.Finished && ++invite.TargetIndex < invite.Targets.Count)
         {
             var index = invite.TargetIndex;
-            if (index > 0 && !await CallPolicyAsync(() => _policy.OnFailoverAsync(invite.Key, index), "OnFailoverAsync", fallback: true).ConfigureAwait(false))
+            if (index > invite.FirstTarget && !await CallPolicyAsync(() => _policy.OnFailoverAsync(invite.Key, index), "OnFailoverAsync", fallback: true).ConfigureAwait(false))
             {
                 _logger.LogInformation("Target {Index} of {Key} skipped by the policy", index, invite.Key);
                 continue;

@@ -48,13 +48,17 @@ public sealed class LimitsGuardTests
             return new RoutingSnapshot(ProvisioningState.Empty.ApplyAll(ProvisioningPlanner.Plan(ProvisioningState.Empty, doc, T0).Select(c => c.Event)));
         }
 
-        public GuardDecision Call(string key, string dialled, string sdp, bool emergency = false, Instant? at = null)
+        public GuardDecision Call(string key, string dialled, string sdp, bool emergency = false, Instant? at = null, IPAddress? from = null)
         {
-            var route = Router.Route(Snapshot, new CallAttempt(Acme, dialled, "100"));
-            var invite = new InviteRequest(new DialogKey(key, "tag"), new SipEndpoint(Acme, 5060, SipTransport.Udp), $"sip:{dialled}@cloud", dialled,
-                "sip:100@127.0.0.11", "100", null, $"sip:{dialled}@cloud", dialled, "application/sdp", Encoding.ASCII.GetBytes(sdp));
-            return Guard.Admit(new NewCall(key, invite, route, emergency, at ?? T0));
+            from ??= Acme;
+            Route = Router.Route(Snapshot, new CallAttempt(from, dialled, "100"));
+            var invite = new InviteRequest(new DialogKey(key, "tag"), new SipEndpoint(from, 5060, SipTransport.Udp), $"sip:{dialled}@cloud", dialled,
+                $"sip:100@{from}", "100", null, $"sip:{dialled}@cloud", dialled, "application/sdp", Encoding.ASCII.GetBytes(sdp));
+            return Guard.Admit(new NewCall(key, invite, Route, emergency, at ?? T0));
         }
+
+        /// <summary>The route of the last <see cref="Call"/>.</summary>
+        public RoutingResult? Route { get; private set; }
 
         public ScopeUsage Usage(ScopeId scope) => Limits.Current().Snapshot(T0).Scopes.GetValueOrDefault(scope);
     }
@@ -168,6 +172,79 @@ public sealed class LimitsGuardTests
         skipped.Events.ShouldHaveSingleItem().Event.ShouldBe(new FailoverTargetSkipped("c1", 1, "gateway:gw-b", "channels", 1, 1, T0));
         world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(1);
         world.Usage(ScopeId.Gateway("gw-b")).ActiveCalls.ShouldBe(1);
+    }
+
+    [Fact]
+    public void A_full_first_gateway_is_a_skipped_candidate_the_call_starts_on_the_next_and_all_full_is_refused_naming_every_limit()
+    {
+        var world = new World(d => d with { Gateways = d.Gateways.Select(g => g with { MaxChannels = 1 }).ToList() });
+        world.Call("c1", "0301234567", Pcmu).ShouldBeOfType<GuardAdmits>().FirstTarget.ShouldBe(0); // LCR "+": gw-a, then gw-b
+
+        var second = world.Call("c2", "0301234567", Pcmu).ShouldBeOfType<GuardAdmits>();
+
+        const string gwAFull = "gateway:gw-a (callee) channels limit 1, 1 channels in use, this call needs 1";
+        const string gwBFull = "gateway:gw-b (callee) channels limit 1, 1 channels in use, this call needs 1";
+        second.FirstTarget.ShouldBe(1);
+        second.Skipped.ShouldBe([new SkippedCandidate(0, "limit: " + gwAFull)]);
+        second.Events.Count.ShouldBe(2);
+        second.Events[0].Event.ShouldBe(new FailoverTargetSkipped("c2", 0, "gateway:gw-a", "channels", 1, 1, T0, AtAdmission: true));
+        second.Events[1].Event.ShouldBeOfType<BandwidthReserved>().ShouldSatisfyAllConditions(
+            r => r.Source.ShouldBe(new LinkRef("acme-hq", "acme", null)), r => r.Target.ShouldBe(new LinkRef(null, null, "gw-b")));
+        world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(1);
+        world.Usage(ScopeId.Gateway("gw-b")).ActiveCalls.ShouldBe(1);
+
+        var third = world.Call("c3", "0301234567", Pcmu).ShouldBeOfType<GuardRefuses>();
+
+        third.StatusCode.ShouldBe(503);
+        third.Q850Cause.ShouldBe(34);
+        third.Reason.ShouldBe($"Limit reached: every target is full: {gwAFull}; {gwBFull}");
+        third.Skipped.Select(k => k.TargetIndex).ShouldBe([0, 1]);
+        third.Events.Select(e => e.Event).ShouldBe(
+        [
+            new CallLimitHit("c3", "gateway:gw-a", "target", "channels", 1, 1, 1, Bypassed: false, StatusCode: 503, T0),
+            new CallLimitHit("c3", "gateway:gw-b", "target", "channels", 1, 1, 1, Bypassed: false, StatusCode: 503, T0),
+        ]);
+
+        world.Guard.Release("c1", Duration.Zero, T0);
+        world.Guard.Release("c2", Duration.Zero, T0);
+        world.Usage(ScopeId.Gateway("gw-a")).ActiveCalls.ShouldBe(0);
+        world.Usage(ScopeId.Gateway("gw-b")).ActiveCalls.ShouldBe(0);
+        world.Limits.Current().OpenDialogCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Routing_records_the_skipped_gateway_as_a_candidate_with_its_limit()
+    {
+        var world = new World(d => d with { Gateways = d.Gateways.Select(g => g.Id == "gw-a" ? g with { MaxChannels = 0 } : g).ToList() });
+        var admits = world.Call("c1", "0301234567", Pcmu).ShouldBeOfType<GuardAdmits>();
+        var route = world.Route.ShouldBeOfType<RoutedToGateways>();
+        var targets = route.Targets.Select(t => new CallPolicy.PlannedTarget(
+            new ForwardTarget(t.RequestUri, new SipEndpoint(t.Address, t.Port, SipTransport.Udp)), new RoutedTarget("gateway", t.GatewayId, t.RequestUri, "x"))).ToList();
+
+        var marked = CallPolicy.MarkSkipped(route.Candidates, targets, admits.Skipped, admits.FirstTarget);
+
+        var gateways = marked.Where(c => c.Kind == "gateway").ToList();
+        gateways.Select(c => (c.Id, c.Outcome)).ShouldBe([("gw-a", "skipped"), ("gw-b", "chosen")]);
+        gateways[0].Reason.ShouldEndWith("; limit: gateway:gw-a (callee) channels limit 0, 0 channels in use, this call needs 1");
+        CallPolicy.MarkSkipped(route.Candidates, targets, [], 0).ShouldBeSameAs(route.Candidates);
+    }
+
+    [Fact]
+    public void An_inbound_call_to_a_pbx_at_its_limit_goes_to_its_voicemail_and_the_pbx_is_not_counted()
+    {
+        // acme-hq has a voicemail; globex-main calls one of its DIDs while acme-hq takes no calls.
+        var world = new World(d => d.WithPbx("acme-hq", p => p with { Limits = new LimitsSpec { MaxCalls = 0 } }));
+
+        var admits = world.Call("c1", "+31205550100", Pcmu, from: IPAddress.Parse("127.0.0.12")).ShouldBeOfType<GuardAdmits>();
+
+        admits.FirstTarget.ShouldBe(1);
+        admits.Skipped.ShouldHaveSingleItem().Reason.ShouldBe("limit: pbx:acme-hq (callee) concurrent calls limit 0, 0 calls in use, this call needs 1");
+        admits.Events[0].Event.ShouldBe(new FailoverTargetSkipped("c1", 0, "pbx:acme-hq", "calls", 0, 0, T0, AtAdmission: true));
+        admits.Events[1].Event.ShouldBeOfType<BandwidthReserved>().Target.ShouldBe(new LinkRef(null, null, null));
+        world.Usage(ScopeId.Pbx("acme-hq")).ActiveCalls.ShouldBe(0);
+        world.Usage(ScopeId.Pbx("globex-main")).ActiveCalls.ShouldBe(1);
+        world.Route.ShouldBeOfType<RoutedToPbx>().BusyDiversion.ShouldBe("<sip:+31205550100@cloud>;reason=user-busy");
+        // (Without a voicemail, the callee's PBX at its limit still answers 486: The_callee_over_its_limit_gets_486...)
     }
 
     [Fact]

@@ -250,6 +250,44 @@ public class ProxyCallFlowTests
     }
 
     [Fact]
+    public async Task A_call_the_policy_starts_at_a_later_target_never_reaches_the_earlier_ones_and_fails_over_from_there()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        // The policy passed over target 0 at admission (e.g. a gateway without a free channel) and starts at 1.
+        bed.Policy.Route = invite => new ForwardInvite(new[] { bed.Callee2, bed.Callee, bed.Callee }
+            .Select(t => new ForwardTarget($"sip:{invite.RequestUriUser}@{t.HostPort}", t.SipEndpoint)).ToList()) { FirstTarget = 1 };
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+        var first = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(first, 503, "Service Unavailable", bed.Proxy);
+        await bed.Callee.ExpectRequestAsync(SipMethod.Ack);
+
+        var next = await bed.Callee.ExpectRequestAsync(SipMethod.Invite);
+        await bed.Callee.RespondAsync(next, 200, "OK", bed.Proxy);
+        await bed.Caller.ExpectResponseAsync(200);
+        (await bed.Callee2.NothingAsync(_ => true, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+
+        (await bed.Policy.WaitForAsync("Answered")).TargetIndex.ShouldBe(2);
+        (await bed.Policy.WaitForAsync("AttemptFailed")).TargetIndex.ShouldBe(1);
+        bed.Policy.Events.Where(e => e.Kind.StartsWith("Failover", StringComparison.Ordinal)).Select(e => (e.Kind, e.TargetIndex))
+            .ShouldBe([("Failover", 2)]); // never asked about the target it started at, nor the one before it
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(2)]
+    public async Task A_first_target_outside_the_list_is_a_policy_error_answered_500(int firstTarget)
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        bed.Policy.Route = invite => new ForwardInvite(new[] { bed.Callee, bed.Callee2 }
+            .Select(t => new ForwardTarget($"sip:{invite.RequestUriUser}@{t.HostPort}", t.SipEndpoint)).ToList()) { FirstTarget = firstTarget };
+        await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
+
+        await bed.Caller.ExpectResponseAsync(500);
+        (await bed.Policy.WaitForAsync("Failed")).StatusCode.ShouldBe(500);
+        (await bed.Callee.NothingAsync(_ => true, TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task When_the_policy_skips_the_last_target_the_last_failure_is_relayed()
     {
         await using var bed = await ProxyTestBed.StartAsync();

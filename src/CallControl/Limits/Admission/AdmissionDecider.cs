@@ -29,6 +29,33 @@ public static class AdmissionDecider
     }
 
     /// <summary>
+    /// A call with several targets in failover order (LCR gateways; a PBX then its voicemail): admitted on the first
+    /// target whose link has room. A limit of the caller's side refuses the call at once (no target can change that);
+    /// a limit of a target's side skips that target, with the hit recorded. Emergency calls are admitted on the first
+    /// target, past any limit (routing decides where they go, limits never do).
+    /// </summary>
+    public static CandidateAdmission DecideFirstFree(
+        LimitsTable limits, IUsageView usage, CallLink source, IReadOnlyList<CallLink> targets, int kbps, bool isEmergency,
+        Instant now, AdmissionOptions options)
+    {
+        List<SkippedTarget>? skipped = null;
+        Refused? last = null;
+        var count = Math.Max(1, targets.Count);
+        for (int i = 0; i < count; i++)
+        {
+            var target = targets.Count == 0 ? CallLink.Unlimited : targets[i];
+            var decision = Decide(limits, usage, new AdmissionRequest(source, target, kbps, isEmergency), now, options);
+            if (decision is not Refused refused)
+                return new CandidateAdmission(decision, i, (IReadOnlyList<SkippedTarget>?)skipped ?? []);
+            if (refused.Hit.Side == LinkSide.Source)
+                return new CandidateAdmission(refused, -1, (IReadOnlyList<SkippedTarget>?)skipped ?? []);
+            (skipped ??= []).Add(new SkippedTarget(i, refused.Hit));
+            last = refused;
+        }
+        return new CandidateAdmission(last!, -1, skipped!);
+    }
+
+    /// <summary>
     /// Gateway failover: the call (already admitted and counted in <paramref name="usage"/> with
     /// <paramref name="current"/>'s target) moves to <paramref name="newTarget"/>. Only the legs the move adds are
     /// checked (typically the new gateway's channels); scopes the call already holds are not checked again.

@@ -57,3 +57,14 @@ public sealed record Admitted(LimitHit? BypassedLimit = null, bool AlreadyOpen =
 
 /// <summary>The call is refused: nothing was reserved.</summary>
 public sealed record Refused(LimitHit Hit, SipRefusal Answer) : AdmissionDecision;
+
+/// <summary>A target of a call with several targets that was passed over at admission because its link was at a limit.</summary>
+/// <param name="TargetIndex">Its place in the failover order.</param>
+public sealed record SkippedTarget(int TargetIndex, LimitHit Hit);
+
+/// <summary>Outcome of admitting a call on the first of its targets with room.</summary>
+/// <param name="Decision"><see cref="Admitted"/> (reserved on target <paramref name="TargetIndex"/>) or <see cref="Refused"/>
+/// (nothing reserved; the hit of the caller's side, or of the last target when every target is full).</param>
+/// <param name="TargetIndex">The target the call was admitted on; -1 when refused.</param>
+/// <param name="Skipped">The targets before it that were at a limit, in order (every target when all are full).</param>
+public sealed record CandidateAdmission(AdmissionDecision Decision, int TargetIndex, IReadOnlyList<SkippedTarget> Skipped);

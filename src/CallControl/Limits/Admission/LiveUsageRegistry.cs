@@ -71,6 +71,38 @@ public sealed class LiveUsageRegistry
     }
 
     /// <summary>
+    /// Atomically admit the call on the first of <paramref name="targets"/> (failover order) whose link has room, and
+    /// reserve there (<see cref="AdmissionDecider.DecideFirstFree"/>): targets at a limit are skipped, a limit of the
+    /// caller's side refuses. A key that is already open is answered <see cref="Admitted"/> with <c>AlreadyOpen</c>
+    /// on the target it holds and reserves nothing again. No targets: the call's target side is unlimited.
+    /// </summary>
+    public CandidateAdmission TryAdmitFirstFree(
+        string callKey, CallLink source, IReadOnlyList<CallLink> targets, int estimatedKbps, bool isEmergency, Instant now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(callKey);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentOutOfRangeException.ThrowIfNegative(estimatedKbps);
+        lock (_gate)
+        {
+            if (_open.TryGetValue(callKey, out var open))
+            {
+                var held = -1;
+                for (int i = 0; i < targets.Count && held < 0; i++)
+                    if (targets[i] == open.Target) held = i;
+                return new CandidateAdmission(Admitted.Duplicate, Math.Max(0, held), []);
+            }
+            var outcome = AdmissionDecider.DecideFirstFree(_limits, _view, source, targets, estimatedKbps, isEmergency, now, _options);
+            if (outcome.Decision is Refused)
+                return outcome;
+            var target = targets.Count == 0 ? CallLink.Unlimited : targets[outcome.TargetIndex];
+            var entry = new Entry(callKey, source, target, estimatedKbps, isEmergency, now);
+            _open.Add(callKey, entry);
+            Apply(entry, +1, now, countAsNewCall: true);
+            return outcome;
+        }
+    }
+
+    /// <summary>
     /// Gateway failover: move an admitted call to another target, checking only what the move adds (the new
     /// gateway's channels). When admitted the reservation moves and the new scopes count the call as a new call in
     /// their window; when refused nothing changes. Returns null when the key is not open.
