@@ -119,6 +119,7 @@ public static class EventStoreConfiguration
         // Billing read models commit with their events, like the CDR (reports and re-rating read them right away).
         opts.Projections.Add<RatedCallProjection>(ProjectionLifecycle.Inline);
         // Numeric revisions as when the rated CDR was an aggregation: existing stores keep their table as it is.
+        opts.Schema.For<BillingCheckpoint>();
         opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId).UseNumericRevisions(true);
         opts.Projections.Add<InvoiceProjection>(ProjectionLifecycle.Inline);
     }
