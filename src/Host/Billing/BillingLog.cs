@@ -47,16 +47,16 @@ public sealed class BillingLog(IDocumentStore store)
         var fold = LogFold.Empty;
         if (checkpoint is not null)
         {
-            var applied = checkpoint.Applied.ToHashSet();
-            var tariffs = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence <= checkpoint.Sequence)
-                .Where(e => e.EventTypesAre(typeof(TariffPlanImported), typeof(RatingProfileAssigned)))
+            // The book from the tariff events the checkpoint covers, by sequence (primary key): no scan of the whole log.
+            var covered = checkpoint.TariffSequences.ToArray();
+            var tariffs = covered.Length == 0 ? [] : await session.Events.QueryAllRawEvents()
+                .Where(e => covered.Contains(e.Sequence))
                 .OrderBy(e => e.Sequence)
                 .ToListAsync(ct);
             var state = BillingState.Empty;
-            foreach (var e in tariffs.Where(e => e.Sequence <= checkpoint.Floor || applied.Contains(e.Sequence))) state = state.Apply(e.Data);
+            foreach (var e in tariffs) state = state.Apply(e.Data);
             state = state.Restore(checkpoint.Accounts) with { Sequence = checkpoint.Sequence };
-            fold = new LogFold(state, checkpoint.Floor, [.. checkpoint.Applied], 0);
+            fold = new LogFold(state, checkpoint.Floor, [.. checkpoint.Applied], 0) { TariffSequences = [.. checkpoint.TariffSequences] };
         }
         return fold.Advance(await ReadAsync(fold.Floor, ct), lookback);
     }
@@ -67,7 +67,7 @@ public sealed class BillingLog(IDocumentStore store)
         await using var session = store.LightweightSession();
         session.Store(new BillingCheckpoint
         {
-            Sequence = fold.State.Sequence, Floor = fold.Floor, Applied = [.. fold.Applied.Order()],
+            Sequence = fold.State.Sequence, Floor = fold.Floor, Applied = [.. fold.Applied.Order()], TariffSequences = [.. fold.TariffSequences],
             Accounts = fold.State.Accounts.Values.Select(a => new AccountSnapshot(a.AccountId, a.Kind, a.Currency, a.CreditLimit, a.Balance,
                 a.ChargedCount, a.Reservations.Values.ToList(), a.Card)).ToList(),
             WrittenAt = DateTimeOffset.UtcNow,
@@ -107,20 +107,25 @@ public sealed record LogFold(BillingState State, long Floor, ImmutableHashSet<lo
 {
     public static readonly LogFold Empty = new(BillingState.Empty, 0, [], 0);
 
+    /// <summary>Sequences of the tariff events folded into the book (a checkpoint reads them back by key).</summary>
+    public ImmutableList<long> TariffSequences { get; init; } = [];
+
     public LogFold Advance(IReadOnlyList<(long Sequence, object Event)> events, long lookback)
     {
         var state = State;
         var applied = Applied.ToBuilder();
         var folded = Folded;
+        var tariffs = TariffSequences.ToBuilder();
         foreach (var (sequence, e) in events)
         {
             if (sequence <= Floor || !applied.Add(sequence)) continue;
             state = state.Apply(e);
+            if (e is TariffPlanImported or RatingProfileAssigned) tariffs.Add(sequence);
             folded++;
             if (sequence > state.Sequence) state = state with { Sequence = sequence };
         }
         var floor = Math.Max(Floor, state.Sequence - lookback);
-        return new LogFold(state, floor, applied.Where(s => s > floor).ToImmutableHashSet(), folded);
+        return new LogFold(state, floor, applied.Where(s => s > floor).ToImmutableHashSet(), folded) { TariffSequences = tariffs.ToImmutable() };
     }
 }
 

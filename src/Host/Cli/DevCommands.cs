@@ -99,6 +99,7 @@ public sealed class BillingLoadCommand : AsyncCommand<BillingLoadSettings>
         var differ = full.Accounts.Values.Where(a => !start.State.Accounts.TryGetValue(a.AccountId, out var b)
             || a.Balance != b.Balance || a.CreditLimit != b.CreditLimit || a.ChargedCount != b.ChargedCount || a.Card != b.Card
             || !a.Reservations.OrderBy(r => r.Key.Value).SequenceEqual(b.Reservations.OrderBy(r => r.Key.Value))).Select(a => a.AccountId).ToList();
+        if (!full.Book.PlanIds.Order().SequenceEqual(start.State.Book.PlanIds.Order())) differ.Add("the tariff book");
         if (differ.Count > 0 || full.Accounts.Count != start.State.Accounts.Count)
         {
             Console.Error.WriteLine($"billing-load: the two loads differ for {string.Join(", ", differ)}");

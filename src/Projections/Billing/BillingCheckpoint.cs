@@ -24,6 +24,8 @@ public sealed class BillingCheckpoint
     public long Floor { get; set; }
     public List<long> Applied { get; set; } = [];
     public List<AccountSnapshot> Accounts { get; set; } = [];
+    /// <summary>Sequences of the tariff and rating-profile events in it: the book is folded again from these (few, read by key).</summary>
+    public List<long> TariffSequences { get; set; } = [];
     /// <summary>When it was written (wall clock), for operators.</summary>
     public DateTimeOffset WrittenAt { get; set; }
 }
