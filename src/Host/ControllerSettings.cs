@@ -39,6 +39,9 @@ public sealed record ControllerSettings
     /// <summary>Refuse calls over a link's provisioned limits (<c>--no-link-limits</c> turns it off: for load
     /// benchmarks on the demo, whose globex-main takes 2 calls).</summary>
     public bool EnforceLinkLimits { get; init; } = true;
+    /// <summary>Wrong calling-card PINs that lock a caller (trunk + From user) and a whole trunk (<c>--card-pin-failures</c>,
+    /// <c>--card-trunk-pin-failures</c>, <c>--card-pin-window</c>, <c>--card-lock-time</c>).</summary>
+    public CallControl.Billing.Cards.PinLockoutOptions CardPinLockout { get; init; } = CallControl.Billing.Cards.PinLockoutOptions.Default;
     /// <summary>DNS server for ENUM lookups, <c>ip</c> or <c>ip:port</c> (<c>--dns</c> / <c>CALLCONTROL_DNS</c>); null: the system resolver.</summary>
     public string? Dns { get; init; } = Environment.GetEnvironmentVariable("CALLCONTROL_DNS") is { Length: > 0 } dns ? dns : null;
     /// <summary>How long a gateway probe (OPTIONS) waits for an answer before it counts as failed (<c>CALLCONTROL_PROBE_TIMEOUT_MS</c>).</summary>
@@ -71,6 +74,8 @@ public sealed record ControllerSettings
         if (DialogPingInterval is { } ping && (ping < TimeSpan.FromSeconds(1) || ping > TimeSpan.FromHours(1)))
             throw new ArgumentException($"--dialog-ping must be 1 to 3600 seconds (0 turns it off), got {ping.TotalSeconds} s");
         if (DialogPingFailures is < 1 or > 10) throw new ArgumentException($"--dialog-ping-failures must be 1 to 10, got {DialogPingFailures}");
+        if (CardPinLockout.Caller.Problem() is { } caller) throw new ArgumentException($"--card-pin-failures/--card-pin-window/--card-lock-time: {caller}");
+        if (CardPinLockout.Trunk.Problem() is { } trunk) throw new ArgumentException($"--card-trunk-pin-failures/--card-pin-window/--card-lock-time: {trunk}");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _)) throw new ArgumentException($"--http must be an absolute URL, got '{HttpUrl}'");
     }
 }

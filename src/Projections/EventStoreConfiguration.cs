@@ -72,6 +72,13 @@ public static class EventStoreConfiguration
         typeof(CardCallAdmitted),
     ];
 
+    /// <summary>Wrong calling-card PINs per source and the locks they caused (streams <c>cardsource:&lt;source&gt;</c>).</summary>
+    public static readonly Type[] CardLockoutEventTypes =
+    [
+        typeof(CallControl.Billing.Cards.CardPinRejected), typeof(CallControl.Billing.Cards.CardSourceLocked),
+        typeof(CallControl.Billing.Cards.CardSourceUnlocked),
+    ];
+
     /// <summary>Reachability from probing, one stream per gateway or PBX (<see cref="HealthStreams"/>).</summary>
     public static readonly Type[] HealthEventTypes =
     [
@@ -101,6 +108,7 @@ public static class EventStoreConfiguration
         opts.Events.AddEventTypes(LimitsCallEventTypes);
         opts.Events.AddEventTypes(HealthEventTypes);
         opts.Events.AddEventTypes(BillingEventTypes);
+        opts.Events.AddEventTypes(CardLockoutEventTypes);
 
         // The CDR is written in the same transaction as the call's events: exactly one per call.
         opts.Projections.Add<CdrProjection>(ProjectionLifecycle.Inline);
@@ -111,6 +119,7 @@ public static class EventStoreConfiguration
         // Billing read models commit with their events, like the CDR (reports and re-rating read them right away).
         opts.Projections.Add<RatedCallProjection>(ProjectionLifecycle.Inline);
         // Numeric revisions as when the rated CDR was an aggregation: existing stores keep their table as it is.
+        opts.Schema.For<BillingCheckpoint>();
         opts.Schema.For<RatedCallView>().Index(x => x.StartMs).Index(x => x.AccountId).UseNumericRevisions(true);
         opts.Projections.Add<InvoiceProjection>(ProjectionLifecycle.Inline);
     }

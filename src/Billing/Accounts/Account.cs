@@ -26,6 +26,16 @@ public sealed record Account(
     ImmutableDictionary<CallKey, decimal> Charged,
     CallingCard? Card)
 {
+    /// <summary>Calls charged to the account, ever (<see cref="Charged"/> may hold only those since a checkpoint).</summary>
+    public long ChargedCount { get; init; }
+
+    /// <summary>
+    /// The account was restored from a checkpoint (<see cref="Charged"/> holds only calls charged after it, so start-up
+    /// does not read every charge ever made). A re-rating of an older call then moves the balance by the difference its
+    /// event carries (<see cref="CallReRated.PreviousAmount"/> is the call's current charge by construction).
+    /// </summary>
+    public bool HistoryTrimmed { get; init; }
+
     public decimal Reserved
     {
         get
@@ -78,12 +88,13 @@ public sealed record Account(
         CreditReserved e when !Reservations.ContainsKey(e.Call) && !Charged.ContainsKey(e.Call) =>
             this with { Reservations = Reservations.Add(e.Call, new Reservation(e.Call, e.Amount, e.Granted, e.At, e.Uncapped)) },
         CallCharged e when !Charged.ContainsKey(e.Call) =>
-            this with { Balance = Balance - e.Amount, Charged = Charged.Add(e.Call, e.Amount) },
+            this with { Balance = Balance - e.Amount, Charged = Charged.Add(e.Call, e.Amount), ChargedCount = ChargedCount + 1 },
         CreditGrantShortened e when Reservations.TryGetValue(e.Call, out var held) =>
             this with { Reservations = Reservations.SetItem(e.Call, held with { Granted = e.Granted }) },
         ReservationReleased e => this with { Reservations = Reservations.Remove(e.Call) },
         CallReRated e when Charged.TryGetValue(e.Call, out var charged) =>
             this with { Balance = Balance - (e.NewAmount - charged), Charged = Charged.SetItem(e.Call, e.NewAmount) },
+        CallReRated e when HistoryTrimmed => this with { Balance = Balance - (e.NewAmount - e.PreviousAmount) },
         _ => this,
     };
 

@@ -81,7 +81,7 @@ public static class BillingEndpoints
         {
             account = a.AccountId, kind = a.Kind.ToString().ToLowerInvariant(), currency = a.Currency, balance = a.Balance,
             reserved = a.Reserved, available = a.Kind == CallControl.Billing.Accounts.AccountKind.Postpaid && a.CreditLimit is null ? (decimal?)null : a.Available,
-            creditLimit = a.CreditLimit, callsCharged = a.Charged.Count,
+            creditLimit = a.CreditLimit, callsCharged = a.ChargedCount,
         }), BillingText.Json);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CallControl.Billing.Accounts;
 using CallControl.Billing.Tariffs;
 using CallControl.Projections;
+using CallControl.Projections.Billing;
 using Marten;
 using Marten.Events;
 using NodaTime;
@@ -32,6 +33,48 @@ public sealed class BillingLog(IDocumentStore store)
         return state;
     }
 
+    /// <summary>
+    /// The current state for a controller's start: the last <see cref="BillingCheckpoint"/> (accounts' open state), the
+    /// tariff events it covers, and the billing events after its floor, folded with the follower's rule (skip what the
+    /// checkpoint already holds). Cost: the checkpoint and what was recorded since, not every account event ever.
+    /// Same balances, holds and cards as <see cref="LoadAsync"/> (integration test); the accounts' <c>Charged</c> holds
+    /// only the calls charged after the checkpoint.
+    /// </summary>
+    public async Task<LogFold> LoadFoldAsync(long lookback, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var checkpoint = await session.LoadAsync<BillingCheckpoint>(BillingCheckpoint.LiveId, ct);
+        var fold = LogFold.Empty;
+        if (checkpoint is not null)
+        {
+            // The book from the tariff events the checkpoint covers, by sequence (primary key): no scan of the whole log.
+            var covered = checkpoint.TariffSequences.ToArray();
+            var tariffs = covered.Length == 0 ? [] : await session.Events.QueryAllRawEvents()
+                .Where(e => covered.Contains(e.Sequence))
+                .OrderBy(e => e.Sequence)
+                .ToListAsync(ct);
+            var state = BillingState.Empty;
+            foreach (var e in tariffs) state = state.Apply(e.Data);
+            state = state.Restore(checkpoint.Accounts) with { Sequence = checkpoint.Sequence };
+            fold = new LogFold(state, checkpoint.Floor, [.. checkpoint.Applied], 0) { TariffSequences = [.. checkpoint.TariffSequences] };
+        }
+        return fold.Advance(await ReadAsync(fold.Floor, ct), lookback);
+    }
+
+    /// <summary>Stores <paramref name="fold"/> (made from the log only) as the checkpoint the next start reads.</summary>
+    public async Task SaveCheckpointAsync(LogFold fold, CancellationToken ct = default)
+    {
+        await using var session = store.LightweightSession();
+        session.Store(new BillingCheckpoint
+        {
+            Sequence = fold.State.Sequence, Floor = fold.Floor, Applied = [.. fold.Applied.Order()], TariffSequences = [.. fold.TariffSequences],
+            Accounts = fold.State.Accounts.Values.Select(a => new AccountSnapshot(a.AccountId, a.Kind, a.Currency, a.CreditLimit, a.Balance,
+                a.ChargedCount, a.Reservations.Values.ToList(), a.Card)).ToList(),
+            WrittenAt = DateTimeOffset.UtcNow,
+        });
+        await session.SaveChangesAsync(ct);
+    }
+
     /// <summary>The tariff book alone (plans and profiles, all versions): what rating needs, without reading every
     /// account's history.</summary>
     public async Task<TariffBook> LoadBookAsync(CancellationToken ct = default)
@@ -55,6 +98,37 @@ public sealed class BillingLog(IDocumentStore store)
     }
 }
 
+/// <summary>
+/// A fold of the billing log as the follower keeps it: the state, the floor it reads from next, the sequences above the
+/// floor already folded (a transaction's sequence is taken before it commits, so a later read may find a lower one), and
+/// how many events this fold took in (<see cref="Folded"/>).
+/// </summary>
+public sealed record LogFold(BillingState State, long Floor, ImmutableHashSet<long> Applied, long Folded)
+{
+    public static readonly LogFold Empty = new(BillingState.Empty, 0, [], 0);
+
+    /// <summary>Sequences of the tariff events folded into the book (a checkpoint reads them back by key).</summary>
+    public ImmutableList<long> TariffSequences { get; init; } = [];
+
+    public LogFold Advance(IReadOnlyList<(long Sequence, object Event)> events, long lookback)
+    {
+        var state = State;
+        var applied = Applied.ToBuilder();
+        var folded = Folded;
+        var tariffs = TariffSequences.ToBuilder();
+        foreach (var (sequence, e) in events)
+        {
+            if (sequence <= Floor || !applied.Add(sequence)) continue;
+            state = state.Apply(e);
+            if (e is TariffPlanImported or RatingProfileAssigned) tariffs.Add(sequence);
+            folded++;
+            if (sequence > state.Sequence) state = state with { Sequence = sequence };
+        }
+        var floor = Math.Max(Floor, state.Sequence - lookback);
+        return new LogFold(state, floor, applied.Where(s => s > floor).ToImmutableHashSet(), folded) { TariffSequences = tariffs.ToImmutable() };
+    }
+}
+
 /// <summary>An immutable fold of the billing events: every tariff plan version and profile, every account.</summary>
 public sealed record BillingState(TariffBook Book, ImmutableDictionary<string, Account> Accounts, long Sequence)
 {
@@ -63,6 +137,23 @@ public sealed record BillingState(TariffBook Book, ImmutableDictionary<string, A
     /// <summary>Calling cards by <see cref="CallingCardPin.Index"/> of their PIN -> card account id (changes only when a
     /// card is issued, so the card guard finds a card with one lookup).</summary>
     public ImmutableDictionary<string, string> CardsByPinIndex { get; init; } = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The accounts of a checkpoint (their calls charged before it are not kept: <see cref="Account.HistoryTrimmed"/>).</summary>
+    public BillingState Restore(IEnumerable<AccountSnapshot> accounts)
+    {
+        var all = Accounts.ToBuilder();
+        var index = CardsByPinIndex.ToBuilder();
+        foreach (var a in accounts)
+        {
+            all[a.AccountId] = new Account(a.AccountId, a.Kind, a.Currency, a.CreditLimit, a.Balance,
+                a.Reservations.ToImmutableDictionary(r => r.Call), ImmutableDictionary<CallKey, decimal>.Empty, a.Card)
+            {
+                ChargedCount = a.ChargedCount, HistoryTrimmed = true,
+            };
+            if (a.Card?.PinIndex is { } pin) index[pin] = a.AccountId;
+        }
+        return this with { Accounts = all.ToImmutable(), CardsByPinIndex = index.ToImmutable() };
+    }
 
     /// <summary>Applies one event; events recorded after <paramref name="asOf"/> are left out.</summary>
     public BillingState Apply(object e, Instant? asOf = null)

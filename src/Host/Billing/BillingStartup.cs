@@ -22,9 +22,11 @@ public static class BillingServices
         services.AddSingleton<ReRatingService>();
         services.AddSingleton<InvoiceService>();
         services.AddSingleton<CreditGuard>();
+        services.AddSingleton<CardLockouts>();
         services.AddSingleton<CardGuard>();
         services.AddSingleton<CardAdmin>();
         services.AddHostedService<BillingStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<CardLockouts>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveBilling>());
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CallControl.Billing.Accounts;
+using CallControl.Billing.Cards;
 using CallControl.Billing.Rating;
 using CallControl.Host.Calls;
 using CallControl.Projections.Billing;
@@ -18,9 +19,10 @@ namespace CallControl.Host.Billing;
 /// allows; <c>402</c> no credit. Admitted: the longest affordable duration is held (<see cref="CreditReserved"/>) and
 /// becomes the call's cut-off; <see cref="CardCallAdmitted"/> names the card on the call stream. <see cref="Release"/>
 /// (every way a call ends) charges the rated cost and lifts the hold, which frees the simultaneous use. The PIN is never
-/// in an event, a reason or a log line.
+/// in an event, a reason or a log line. Wrong PINs are counted per caller and per trunk (<see cref="CardLockouts"/>); a
+/// locked source is refused <c>403 too many wrong PINs; locked until ...</c> before its PIN is looked at.
 /// </summary>
-public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : ICallGuard
+public sealed class CardGuard(LiveBilling billing, CardLockouts lockouts, ILogger<CardGuard> logger) : ICallGuard
 {
     public const int PaymentRequired = 402;
     public const int Forbidden = 403;
@@ -41,35 +43,39 @@ public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : 
         // Fail open for emergencies (DESIGN.md rule 6): a card caller who dials 112 is put through, free.
         if (call.IsEmergency || call.Route.IsEmergency) return new GuardAdmits();
         if (CreditGuard.Destination(call.Route) is not { } destination)
-            return Refuse(call, Forbidden, $"calling card: {call.Route.GetType().Name} has no destination number to rate");
+            return Refuse(call, Forbidden, $"calling card: {call.Route.GetType().Name} has no destination number to rate", []);
+
+        // A locked source is refused before its PIN is looked at: a guesser learns nothing more, right or wrong.
+        var sources = CardLockouts.SourcesOf(call.Route, call.Invite.FromUser);
+        var check = lockouts.Book.Check(sources, call.Now);
+        var lockEvents = check.Events.Select(ToStream).ToList();
+        if (check.Locked is { } locked)
+            return Refuse(call, Forbidden, $"calling card refused: too many wrong PINs; locked until {locked.LockedUntil} (source {locked.Source})", lockEvents);
 
         var state = billing.State;
         if (!state.CardsByPinIndex.TryGetValue(CallingCardPin.Index(card.Pin), out var cardId))
-            return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {card.AccessNumber})");
+            return WrongPin(call, card.AccessNumber, sources, lockEvents);
 
         var decision = billing.Authorize(cardId, new AuthorizeCall(new CallKey(call.CallKey), destination, call.Now, card.Pin));
-        if (decision is null) return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {card.AccessNumber})");
+        if (decision is null || decision.Refusal is AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard)
+            return WrongPin(call, card.AccessNumber, sources, lockEvents);
         if (!decision.Admitted)
         {
             // The decider's detail already says "card blocked: <reason>" / "card expired at <instant>".
             var (code, what) = decision.Refusal switch
             {
-                AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard => (Forbidden, "unknown PIN"),
                 AdmissionRefusal.CardBlocked or AdmissionRefusal.CardExpired => (Forbidden, decision.Detail),
                 AdmissionRefusal.TooManySimultaneousCalls => (BusyHere, $"card in use: {decision.Detail}"),
                 AdmissionRefusal.InsufficientCredit => (PaymentRequired, $"insufficient credit: {decision.Detail}"),
                 AdmissionRefusal.NoRate => (Forbidden, $"no rate: {decision.Detail}"),
                 var other => (Forbidden, $"{other}: {decision.Detail}"),
             };
-            // A wrong PIN names no card: the caller must not learn which card is near their guess.
-            var reason = decision.Refusal is AdmissionRefusal.WrongPin or AdmissionRefusal.NoCard
-                ? $"calling card refused: {what} (access number {card.AccessNumber})"
-                : $"calling card {cardId} refused: {what}";
-            return Refuse(call, code, reason);
+            return Refuse(call, code, $"calling card {cardId} refused: {what}", lockEvents);
         }
 
         _calls[call.CallKey] = new CardCallInProgress(cardId, destination);
-        var events = decision.Events.Select(e => new StreamEvent(BillingStreams.Account(cardId), e)).ToList();
+        var events = lockEvents;
+        events.AddRange(decision.Events.Select(e => new StreamEvent(BillingStreams.Account(cardId), e)));
         events.Add(new StreamEvent(call.CallKey,
             new CardCallAdmitted(call.CallKey, cardId, card.AccessNumber, decision.MaxDuration ?? Duration.Zero, decision.Reserved, call.Now)));
         logger.LogInformation("Card call {CallKey} via {Access} paid by card {CardId}: {Detail}", call.CallKey, card.AccessNumber, cardId, decision.Detail);
@@ -87,9 +93,28 @@ public sealed class CardGuard(LiveBilling billing, ILogger<CardGuard> logger) : 
         return CallSettlement.Settle(billing, logger, callKey, call.CardId, call.Destination, talk, now);
     }
 
-    private GuardRefuses Refuse(NewCall call, int code, string reason)
+    /// <summary>No card has that PIN (or it did not match): counted against the call's sources, which may lock them. The
+    /// reason names no card: the caller must not learn which card is near their guess.</summary>
+    private GuardRefuses WrongPin(NewCall call, string accessNumber, IReadOnlyList<string> sources, List<StreamEvent> events)
+    {
+        var outcome = lockouts.Book.WrongPin(sources, accessNumber, call.CallKey, call.Now);
+        events.AddRange(outcome.Events.Select(ToStream));
+        foreach (var locked in outcome.Events.OfType<CardSourceLocked>())
+            logger.LogWarning("Card source {Source} locked until {Until}: {Reason}", locked.Source, locked.Until, locked.Reason);
+        return Refuse(call, Forbidden, $"calling card refused: unknown PIN (access number {accessNumber})", events);
+    }
+
+    private static StreamEvent ToStream(object e) => e switch
+    {
+        CardPinRejected x => new StreamEvent(PinLockout.Stream(x.Source), e),
+        CardSourceLocked x => new StreamEvent(PinLockout.Stream(x.Source), e),
+        CardSourceUnlocked x => new StreamEvent(PinLockout.Stream(x.Source), e),
+        _ => throw new ArgumentException($"not a lockout event: {e.GetType().Name}", nameof(e)),
+    };
+
+    private GuardRefuses Refuse(NewCall call, int code, string reason, IReadOnlyList<StreamEvent> events)
     {
         logger.LogInformation("Card call {CallKey} refused {Code}: {Reason}", call.CallKey, code, reason);
-        return new GuardRefuses(code, reason);
+        return new GuardRefuses(code, reason) { Events = events };
     }
 }

@@ -40,13 +40,23 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
 
     private readonly HashSet<long> _applied = new();
     private long _floor;
+    private bool _loaded;
 
-    /// <summary>Folds in billing events committed since the last refresh. Returns true when something changed.</summary>
+    /// <summary>How often the accounts' open state is written as a <see cref="CallControl.Projections.Billing.BillingCheckpoint"/>
+    /// (from the log, not from this node's pending decisions), so a start reads it and what came after.</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>A start that had to fold at least this many events writes a checkpoint at once.</summary>
+    public const long CheckpointAfterEvents = 10_000;
+
+    /// <summary>Folds in billing events committed since the last refresh. Returns true when something changed. The first
+    /// refresh (start-up) starts from the last checkpoint.</summary>
     public async Task<bool> RefreshAsync(CancellationToken ct = default)
     {
         await _refresh.WaitAsync(ct);
         try
         {
+            if (!_loaded) return await LoadAsync(ct);
             var events = await log.ReadAsync(_floor, ct);
             var changed = false;
             lock (_gate)
@@ -76,6 +86,33 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
         {
             _refresh.Release();
         }
+    }
+
+    private async Task<bool> LoadAsync(CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var fold = await log.LoadFoldAsync(Lookback, ct);
+        lock (_gate)
+        {
+            // Nothing was decided before the start (SIP opens after it), so there is nothing pending to merge.
+            _state = fold.State;
+            _floor = fold.Floor;
+            _applied.Clear();
+            _applied.UnionWith(fold.Applied);
+            _loaded = true;
+        }
+        logger.LogInformation("Billing state loaded in {Ms} ms: {Events} events after the checkpoint, now at event {Sequence}: {Plans} tariff plans, {Accounts} accounts",
+            watch.ElapsedMilliseconds, fold.Folded, fold.State.Sequence, fold.State.Book.PlanIds.Count(), fold.State.Accounts.Count);
+        if (fold.Folded >= CheckpointAfterEvents) await log.SaveCheckpointAsync(fold, ct);
+        return true;
+    }
+
+    /// <summary>Writes a checkpoint of the log as it is now (reading only what came after the last one). Off the SIP path.</summary>
+    public async Task<long> CheckpointAsync(CancellationToken ct = default)
+    {
+        var fold = await log.LoadFoldAsync(Lookback, ct);
+        if (fold.Folded > 0) await log.SaveCheckpointAsync(fold, ct);
+        return fold.Folded;
     }
 
     /// <summary>Authorizes a call for an account (null when the account does not exist) and applies the reservation.</summary>
@@ -186,6 +223,7 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(PollInterval);
+        var lastCheckpoint = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -203,6 +241,16 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogWarning(ex, "Could not read billing changes; calls are decided on the state we have");
+            }
+            if (DateTime.UtcNow - lastCheckpoint < CheckpointInterval) continue;
+            lastCheckpoint = DateTime.UtcNow;
+            try
+            {
+                await CheckpointAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not write the billing checkpoint; the next start reads more events");
             }
         }
     }

@@ -28,7 +28,7 @@ public sealed class AccountsCommand : AsyncCommand<AccountsSettings>
         foreach (var a in state.Accounts.Values.OrderBy(a => a.AccountId, StringComparer.Ordinal))
             table.AddRow(Markup.Escape(a.AccountId), a.Kind.ToString().ToLowerInvariant(), $"{BillingText.Money(a.Balance)} {a.Currency}",
                 BillingText.Money(a.Reserved), a.Kind == AccountKind.Postpaid && a.CreditLimit is null ? "unlimited" : BillingText.Money(a.Available),
-                a.CreditLimit is { } l ? BillingText.Money(l) : "", a.Charged.Count.ToString(CultureInfo.InvariantCulture));
+                a.CreditLimit is { } l ? BillingText.Money(l) : "", a.ChargedCount.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"{state.Accounts.Count} account(s){(settings.At is null ? "" : $" as of {settings.At}")}");
         return 0;

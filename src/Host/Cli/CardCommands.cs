@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Net.Http.Json;
 using CallControl.Host.Billing;
 using NodaTime;
 using Spectre.Console;
@@ -21,6 +22,8 @@ public static class CardCommands
             cards.AddCommand<CardAdjustCommand>("adjust").WithDescription("Correct a card's balance (+ or -) with a reason");
             cards.AddCommand<CardBlockCommand>("block").WithDescription("Refuse the card's new calls, with a reason");
             cards.AddCommand<CardUnblockCommand>("unblock").WithDescription("Allow the card's calls again");
+            cards.AddCommand<CardLocksCommand>("locks").WithDescription("Sources locked for wrong PINs, and those counting (running controller)");
+            cards.AddCommand<CardUnlockSourceCommand>("unlock-source").WithDescription("Lift a wrong-PIN lock of a source, with a reason (running controller)");
         });
 
     internal static CardAdmin Cards(BillingCli cli) => new(cli.Admin, cli.Log, cli.Store, SystemClock.Instance);
@@ -222,6 +225,110 @@ public sealed class CardUnblockCommand : AsyncCommand<CardIdSettings>
         catch (CardInputException ex)
         {
             return Exit.Usage($"cards unblock: {ex.Message}");
+        }
+    }
+}
+
+/// <summary><c>callcontrol cards locks</c>: asks the running controller which sources are locked for wrong PINs, and which
+/// have wrong PINs in their window.</summary>
+public sealed class CardLocksCommand : AsyncCommand<LimitsSettings>
+{
+    private sealed record Rule(int MaxFailures, double WindowSeconds, double LockSeconds);
+    private sealed record Rules(Rule Caller, Rule Trunk);
+    private sealed record Answer(Rules Rules, List<CardSourceView> Sources);
+
+    public override async Task<int> ExecuteAsync(CommandContext context, LimitsSettings settings, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(settings.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        Answer? answer;
+        try
+        {
+            answer = await http.GetFromJsonAsync<Answer>("/api/card-locks", BillingText.Json, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            Console.Error.WriteLine($"cards locks: the controller at {settings.BaseUrl} did not answer ({ex.Message}); is it running? (see --http / CALLCONTROL_HTTP)");
+            return 2;
+        }
+        if (answer is null) return Exit.Usage($"cards locks: empty answer from {settings.BaseUrl}");
+        AnsiConsole.MarkupLineInterpolated($"rules: caller {Describe(answer.Rules.Caller)}; trunk {Describe(answer.Rules.Trunk)}");
+        var table = new Table().AddColumns("source", "scope", "state", "wrong PINs in window", "reason");
+        foreach (var s in answer.Sources)
+            table.AddRow(Markup.Escape(s.Source), s.Scope, s.Locked ? $"locked until {s.LockedUntil}" : "counting",
+                $"{s.FailuresInWindow} / {s.MaxFailures}", Markup.Escape(s.Reason ?? ""));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"{answer.Sources.Count(s => s.Locked)} source(s) locked");
+        return 0;
+    }
+
+    private static string Describe(Rule r) =>
+        r.MaxFailures == 0 ? "off" : $"{r.MaxFailures} wrong PINs in {r.WindowSeconds / 60:0.#} min lock for {r.LockSeconds / 60:0.#} min";
+}
+
+public sealed class CardUnlockSourceSettings : LimitsSettings
+{
+    [CommandArgument(0, "<SOURCE>")]
+    [Description("The locked source as `cards locks` shows it: pbx:acme-hq/1001 (a caller) or pbx:acme-hq, gateway:gw-a (a trunk)")]
+    public string Source { get; init; } = "";
+
+    [CommandOption("--reason <TEXT>")]
+    [Description("Why the lock is lifted (required; kept on the event)")]
+    public string? Reason { get; init; }
+
+    [CommandOption("--by <NAME>")]
+    [Description("Who lifts it (default: $USER)")]
+    public string? By { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Reason) ? ValidationResult.Error("--reason: say why the lock is lifted") : base.Validate();
+}
+
+/// <summary><c>callcontrol cards unlock-source SOURCE --reason TEXT</c>: lifts a wrong-PIN lock on the running controller
+/// (recorded as <c>CardSourceUnlocked</c>).</summary>
+public sealed class CardUnlockSourceCommand : AsyncCommand<CardUnlockSourceSettings>
+{
+    private sealed record Answer(string Source, string By, string Reason);
+
+    public override async Task<int> ExecuteAsync(CommandContext context, CardUnlockSourceSettings settings, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(settings.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync("/api/card-locks/unlock",
+                new Api.UnlockCardSourceRequest(settings.Source, settings.Reason, settings.By ?? Environment.UserName), ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"cards unlock-source: the controller at {settings.BaseUrl} is not reachable ({ex.Message}); is it running? (see --http / CALLCONTROL_HTTP)");
+            return 2;
+        }
+        using (response)
+        {
+            if (response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.NotFound)
+                return Exit.Usage($"cards unlock-source: {await ProblemDetail(response, ct)}");
+            if (!response.IsSuccessStatusCode)
+            {
+                Console.Error.WriteLine($"cards unlock-source: unexpected answer {(int)response.StatusCode} from {settings.BaseUrl}");
+                return 1;
+            }
+            var answer = await response.Content.ReadFromJsonAsync<Answer>(BillingText.Json, ct);
+            AnsiConsole.MarkupLineInterpolated($"{answer!.Source}: unlocked ({answer.Reason})");
+            return 0;
+        }
+    }
+
+    private static async Task<string> ProblemDetail(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(text);
+            return doc.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? text : text;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return text;
         }
     }
 }

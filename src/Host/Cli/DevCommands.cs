@@ -15,6 +15,7 @@ public static class DevCommands
             dev.HideBranch();
             dev.SetDescription("Development tools (benchmarks); not for production stores");
             dev.AddCommand<SeedCdrsCommand>("seed-cdrs").WithDescription("Fill a throw-away store with rated calls (re-rating benchmark)");
+            dev.AddCommand<BillingLoadCommand>("billing-load").WithDescription("Time the billing start-up load: every event vs checkpoint + the rest; compare balances");
         });
 }
 
@@ -62,6 +63,49 @@ public sealed class SeedCdrsCommand : AsyncCommand<SeedCdrsSettings>
             task.Value = settings.Calls;
         });
         AnsiConsole.MarkupLineInterpolated($"{seeded} rated call(s) recorded for account {settings.Account} in {watch.Elapsed.TotalSeconds:0.0}s ({seeded / Math.Max(watch.Elapsed.TotalSeconds, 0.001):0} calls/s)");
+        return 0;
+    }
+}
+
+public sealed class BillingLoadSettings : CommonSettings
+{
+    [CommandOption("--checkpoint")]
+    [Description("Write a checkpoint of the log as it is now first (what a running controller does every 5 min)")]
+    public bool Checkpoint { get; init; }
+}
+
+/// <summary><c>callcontrol dev billing-load [--checkpoint]</c>: times the full fold (<see cref="BillingLog.LoadAsync"/>) and
+/// the start-up load (<see cref="BillingLog.LoadFoldAsync"/>: checkpoint + events after it), and checks that both give the
+/// same balances, holds and cards. Exit 1 when they differ.</summary>
+public sealed class BillingLoadCommand : AsyncCommand<BillingLoadSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, BillingLoadSettings settings, CancellationToken ct)
+    {
+        using var cli = await BillingCli.OpenAsync(settings);
+        if (settings.Checkpoint)
+        {
+            var w = Stopwatch.StartNew();
+            var fold = await cli.Log.LoadFoldAsync(LiveBilling.Lookback, ct);
+            await cli.Log.SaveCheckpointAsync(fold, ct);
+            AnsiConsole.MarkupLineInterpolated($"checkpoint written at event {fold.State.Sequence} ({fold.Folded} events folded) in {w.Elapsed.TotalSeconds:0.00}s");
+        }
+        var watch = Stopwatch.StartNew();
+        var start = await cli.Log.LoadFoldAsync(LiveBilling.Lookback, ct);
+        var startSeconds = watch.Elapsed.TotalSeconds;
+        AnsiConsole.MarkupLineInterpolated($"start-up load (checkpoint + {start.Folded} events): {startSeconds:0.00}s, {start.State.Accounts.Count} accounts");
+        watch.Restart();
+        var full = await cli.Log.LoadAsync(ct: ct);
+        AnsiConsole.MarkupLineInterpolated($"full fold (every billing event): {watch.Elapsed.TotalSeconds:0.00}s, {full.Accounts.Values.Sum(a => a.ChargedCount)} charges");
+        var differ = full.Accounts.Values.Where(a => !start.State.Accounts.TryGetValue(a.AccountId, out var b)
+            || a.Balance != b.Balance || a.CreditLimit != b.CreditLimit || a.ChargedCount != b.ChargedCount || a.Card != b.Card
+            || !a.Reservations.OrderBy(r => r.Key.Value).SequenceEqual(b.Reservations.OrderBy(r => r.Key.Value))).Select(a => a.AccountId).ToList();
+        if (!full.Book.PlanIds.Order().SequenceEqual(start.State.Book.PlanIds.Order())) differ.Add("the tariff book");
+        if (differ.Count > 0 || full.Accounts.Count != start.State.Accounts.Count)
+        {
+            Console.Error.WriteLine($"billing-load: the two loads differ for {string.Join(", ", differ)}");
+            return 1;
+        }
+        AnsiConsole.MarkupLineInterpolated($"same balances, holds and cards for all {full.Accounts.Count} accounts");
         return 0;
     }
 }

@@ -49,6 +49,22 @@ public sealed class ServeSettings : CommonSettings
     [Description("DNS server for ENUM, ip or ip:port (default: $CALLCONTROL_DNS, else the system resolver)")]
     public string? Dns { get; init; }
 
+    [CommandOption("--card-pin-failures <N>")]
+    [Description("Wrong calling-card PINs from one caller (PBX or gateway + From user) within --card-pin-window that lock it (default: 5; 0: off)")]
+    public int? CardPinFailures { get; init; }
+
+    [CommandOption("--card-trunk-pin-failures <N>")]
+    [Description("Wrong calling-card PINs from one PBX or gateway, all callers together, that lock the whole trunk (default: 20; 0: off)")]
+    public int? CardTrunkPinFailures { get; init; }
+
+    [CommandOption("--card-pin-window <DURATION>")]
+    [Description("Sliding window the wrong PINs are counted in, e.g. 10m (default: 10m)")]
+    public string? CardPinWindow { get; init; }
+
+    [CommandOption("--card-lock-time <DURATION>")]
+    [Description("How long a locked source's card calls are refused, e.g. 30m (default: 30m)")]
+    public string? CardLockTime { get; init; }
+
     [CommandOption("--demo")]
     [Description("Apply the built-in demo provisioning at start-up")]
     public bool Demo { get; init; }
@@ -68,11 +84,27 @@ public sealed class ServeSettings : CommonSettings
             return Spectre.Console.ValidationResult.Error($"--dialog-ping-failures: {DialogPingFailures} is not 1 to 10");
         if (SipPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--sip-port: {SipPort} is not a port");
         if (TlsPort is < 1 or > 65535) return Spectre.Console.ValidationResult.Error($"--tls-port: {TlsPort} is not a port");
+        if (CardPinWindow is not null && Limits.DurationText.Parse(CardPinWindow) is null)
+            return Spectre.Console.ValidationResult.Error($"--card-pin-window: '{CardPinWindow}' is not a duration such as 10m");
+        if (CardLockTime is not null && Limits.DurationText.Parse(CardLockTime) is null)
+            return Spectre.Console.ValidationResult.Error($"--card-lock-time: '{CardLockTime}' is not a duration such as 30m");
+        var lockout = CardLockout();
+        if (lockout.Caller.Problem() is { } caller) return Spectre.Console.ValidationResult.Error($"--card-pin-failures/--card-pin-window/--card-lock-time: {caller}");
+        if (lockout.Trunk.Problem() is { } trunk) return Spectre.Console.ValidationResult.Error($"--card-trunk-pin-failures: {trunk}");
         var cert = TlsCert ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_CERT");
         var key = TlsKey ?? Environment.GetEnvironmentVariable("CALLCONTROL_TLS_KEY");
         if (string.IsNullOrEmpty(cert) != string.IsNullOrEmpty(key))
             return Spectre.Console.ValidationResult.Error("--tls-cert and --tls-key must be given together");
         return base.Validate();
+    }
+
+    /// <summary>The wrong-PIN lockout from the options (defaults where not given).</summary>
+    public CallControl.Billing.Cards.PinLockoutOptions CardLockout()
+    {
+        var d = CallControl.Billing.Cards.PinLockoutOptions.Default;
+        var window = CardPinWindow is not null && Limits.DurationText.Parse(CardPinWindow) is { } w ? NodaTime.Duration.FromTimeSpan(w) : d.Caller.Window;
+        var lockFor = CardLockTime is not null && Limits.DurationText.Parse(CardLockTime) is { } l ? NodaTime.Duration.FromTimeSpan(l) : d.Caller.LockFor;
+        return new(new(CardPinFailures ?? d.Caller.MaxFailures, window, lockFor), new(CardTrunkPinFailures ?? d.Trunk.MaxFailures, window, lockFor));
     }
 }
 
@@ -101,6 +133,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
                 var seconds => TimeSpan.FromSeconds(seconds.Value),
             },
             DialogPingFailures = settings.DialogPingFailures ?? new ControllerSettings().DialogPingFailures,
+            CardPinLockout = settings.CardLockout(),
         };
         await using var app = ControllerHost.Build(controller);
         try
