@@ -15,6 +15,7 @@ public static class DevCommands
             dev.HideBranch();
             dev.SetDescription("Development tools (benchmarks); not for production stores");
             dev.AddCommand<SeedCdrsCommand>("seed-cdrs").WithDescription("Fill a throw-away store with rated calls (re-rating benchmark)");
+            dev.AddCommand<ProvisionTimingCommand>("provision-timing").WithDescription("Time a DID reassignment on a generated cloud of a million DIDs");
         });
 }
 
