@@ -60,6 +60,8 @@ public static class ControllerHost
         services.ConfigureSystemTextJsonForWolverineOrMinimalApi(o => o.SerializerOptions.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
 
         services.AddSingleton<ProvisioningLog>();
+        // Applies validate and diff against the live routing table's state (no reading the whole log per apply).
+        services.AddSingleton<IProvisioningStateSource>(sp => sp.GetRequiredService<LiveRoutingTable>());
         services.AddSingleton<ProvisioningService>();
         services.AddSingleton<CallQueries>();
         services.AddSingleton<RouteQuery>();

@@ -45,6 +45,7 @@ public static class EventStoreConfiguration
         typeof(RoutingSettingsSet),
         typeof(CardAccessNumberAdded), typeof(CardAccessNumberRemoved),
         .. LimitsProvisioningEventTypes,
+        typeof(ProvisioningDocumentApplied),
     ];
 
     public static readonly Type[] CallEventTypes =

@@ -56,6 +56,14 @@ public sealed record LcrRuleRemoved(string RuleId, Instant At) : IProvisioningEv
 /// <summary>Cloud-wide routing settings (global blocked prefixes, ENUM, SIP domain) were replaced as a whole.</summary>
 public sealed record RoutingSettingsSet(RoutingSettings Settings, Instant At) : IProvisioningEvent;
 
+/// <summary>
+/// A provisioning document was applied and made <paramref name="Changes"/> changes: the last event of every
+/// apply, on the one stream <see cref="ProvisioningStreams.Log"/>. Its stream version counts the applies, so an
+/// apply planned against the state at version n appends with "expected version n" and fails if another apply
+/// committed in between (optimistic concurrency). Folding it changes nothing but the state's instant.
+/// </summary>
+public sealed record ProvisioningDocumentApplied(int Changes, Instant At) : IProvisioningEvent;
+
 /// <summary>Stream keys of provisioning objects: one stream per object.</summary>
 public static partial class ProvisioningStreams
 {
@@ -68,5 +76,7 @@ public static partial class ProvisioningStreams
     public static string Carrier(string id) => $"carrier:{id}";
     public static string LcrRule(string id) => $"lcr:{id}";
     public const string Settings = "routing:settings";
+    /// <summary>One <see cref="ProvisioningDocumentApplied"/> per apply: its version is the provisioning version.</summary>
+    public const string Log = "provisioning:log";
     public static string RangeId(string first, string last) => first == last ? first : $"{first}..{last}";
 }

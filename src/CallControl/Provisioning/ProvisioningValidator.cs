@@ -27,7 +27,7 @@ public static partial class ProvisioningValidator
         var pbxIds = new Dictionary<string, string>();
         var tenantIds = new HashSet<string>();
         var claimed = new List<(AddressRange Range, string Field)>();
-        var ranges = new List<(long First, long Last, int Length, string Field)>();
+        var overlaps = DidOverlaps(document);
 
         for (var t = 0; t < (document.Tenants?.Count ?? 0); t++)
         {
@@ -53,6 +53,7 @@ public static partial class ProvisioningValidator
                     CheckAddress(errors, claimed, $"{pf}.addresses[{a}]", pbx.Addresses![a]);
             }
 
+            HashSet<string>? ownPbxs = null;
             for (var d = 0; d < (tenant.Dids?.Count ?? 0); d++)
             {
                 var did = tenant.Dids![d];
@@ -65,17 +66,11 @@ public static partial class ProvisioningValidator
                     errors.Add(new($"{df}.last", $"'{last}' has not the same number of digits as first '{did.First}'"));
                 else if (ok && E164.Digits(last) < E164.Digits(did.First))
                     errors.Add(new($"{df}.last", $"'{last}' is below first '{did.First}'"));
-                else if (ok)
-                {
-                    long first = E164.Digits(did.First), lastDigits = E164.Digits(last);
-                    foreach (var other in ranges)
-                        if (other.Length == did.First.Length && first <= other.Last && other.First <= lastDigits)
-                            errors.Add(new(df, $"overlaps {other.Field}"));
-                    ranges.Add((first, lastDigits, did.First.Length, df));
-                }
+                else if (ok && overlaps.TryGetValue((t, d), out var earlier))
+                    foreach (var (ot, od) in earlier) errors.Add(new(df, $"overlaps tenants[{ot}].dids[{od}]"));
                 if (string.IsNullOrEmpty(did.Pbx))
                     errors.Add(new($"{df}.pbx", "names no PBX"));
-                else if (!(tenant.Pbxs ?? []).Any(p => p?.Id == did.Pbx))
+                else if (!(ownPbxs ??= (tenant.Pbxs ?? []).Where(p => p?.Id is not null).Select(p => p!.Id!).ToHashSet()).Contains(did.Pbx))
                     errors.Add(new($"{df}.pbx", $"PBX '{did.Pbx}' is not a PBX of tenant '{tenant.Id}'"));
             }
         }
@@ -98,6 +93,49 @@ public static partial class ProvisioningValidator
         ValidateLimits(errors, document);
         ValidateCards(errors, document);
         return errors;
+    }
+
+    /// <summary>
+    /// For each well-formed DID range (tenant t, DID d) that overlaps earlier ones, those earlier ranges in document
+    /// order. Ranges are sorted by (digit count, first number) and each is compared only with the sorted ranges
+    /// before it whose running maximum of last numbers reaches it: n log n for disjoint ranges (the valid case),
+    /// not a comparison of every pair.
+    /// </summary>
+    private static Dictionary<(int T, int D), List<(int T, int D)>> DidOverlaps(ProvisioningDocument document)
+    {
+        var ranges = new List<(int Length, long First, long Last, int T, int D)>();
+        for (var t = 0; t < (document.Tenants?.Count ?? 0); t++)
+        {
+            var dids = document.Tenants![t]?.Dids;
+            for (var d = 0; d < (dids?.Count ?? 0); d++)
+            {
+                // Well-formed exactly as the checks in Validate decide it.
+                if (dids![d] is not { First: { } first } did || !E164.IsValid(first)) continue;
+                var last = did.Last ?? first;
+                if (!E164.IsValid(last) || last.Length != first.Length || E164.Digits(last) < E164.Digits(first)) continue;
+                ranges.Add((first.Length, E164.Digits(first), E164.Digits(last), t, d));
+            }
+        }
+        var sorted = ranges.ToArray();
+        Array.Sort(sorted, static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.First.CompareTo(b.First));
+        var overlaps = new Dictionary<(int, int), List<(int T, int D)>>();
+        var maxLast = new long[sorted.Length]; // the largest Last among sorted[groupStart..k]
+        for (int s = 0, groupStart = 0; s < sorted.Length; s++)
+        {
+            var x = sorted[s];
+            if (s > 0 && sorted[s - 1].Length != x.Length) groupStart = s;
+            for (var k = s - 1; k >= groupStart && maxLast[k] >= x.First; k--)
+            {
+                var y = sorted[k]; // y.First <= x.First: they overlap when y reaches x
+                if (y.Last < x.First) continue;
+                var (later, earlier) = (y.T, y.D).CompareTo((x.T, x.D)) > 0 ? ((y.T, y.D), (x.T, x.D)) : ((x.T, x.D), (y.T, y.D));
+                if (!overlaps.TryGetValue(later, out var list)) overlaps[later] = list = [];
+                list.Add(earlier);
+            }
+            maxLast[s] = s == groupStart ? x.Last : Math.Max(maxLast[s - 1], x.Last);
+        }
+        foreach (var list in overlaps.Values) list.Sort();
+        return overlaps;
     }
 
     private static void CheckId(List<ProvisioningError> errors, string field, string? id)

@@ -7,6 +7,9 @@ public sealed partial class RoutingSnapshot
     /// <summary>The DID table's shards (tests check which ones two snapshots share).</summary>
     internal IReadOnlyList<object> DidShards => _dids.Shards;
 
+    /// <summary>The LCR table's shards (tests check which ones two snapshots share).</summary>
+    internal IReadOnlyList<object> LcrShards => _lcr.Shards;
+
     /// <summary>Every table as text in a canonical order: two snapshots that describe the same are
     /// interchangeable for the router. Tests compare an incrementally built snapshot with a fresh one.</summary>
     internal string Describe()

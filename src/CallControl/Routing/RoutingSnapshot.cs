@@ -32,8 +32,9 @@ internal sealed record PbxInfo(PbxTarget Target, TenantInfo Tenant, Dialplan? Di
 /// <see cref="Apply"/> builds the next snapshot from the previous one and reuses what the events did not
 /// touch: the fold leaves untouched collections of the state as the same instances, so each part is
 /// rebuilt only when one of its inputs is a different instance, and the DID table (a million entries on
-/// a large cloud) takes the changed ranges into a copy of the shards they land in. The result equals a
-/// snapshot built from scratch over the same state (property-tested).
+/// a large cloud) and the LCR table (a hundred thousand prefixes) take the changed ranges and rules into
+/// copies of the shards they land in. The result equals a snapshot built from scratch over the same state
+/// (property-tested).
 /// </para>
 /// </summary>
 public sealed partial class RoutingSnapshot
@@ -62,7 +63,10 @@ public sealed partial class RoutingSnapshot
     /// <summary>Builds every table from the state (start-up, as-of queries).</summary>
     public RoutingSnapshot(ProvisioningState state) : this(state, null, null) { }
 
-    private RoutingSnapshot(ProvisioningState state, RoutingSnapshot? previous, IReadOnlyCollection<string>? touchedRanges)
+    /// <summary>The ids of the DID ranges and LCR rules a batch of events touched (null: too many, build that table anew).</summary>
+    private sealed record Touched(IReadOnlyCollection<string>? Ranges, IReadOnlyCollection<string>? LcrRules);
+
+    private RoutingSnapshot(ProvisioningState state, RoutingSnapshot? previous, Touched? touched)
     {
         State = state;
         var old = previous?.State;
@@ -74,14 +78,17 @@ public sealed partial class RoutingSnapshot
         _carriers = previous is not null && ReferenceEquals(previous._endpoints, _endpoints) && ReferenceEquals(old!.Carriers, state.Carriers)
             ? previous._carriers
             : _endpoints.Carriers(state);
-        _lcr = previous is not null && ReferenceEquals(old!.LcrRules, state.LcrRules) ? previous._lcr : LcrTable.Build(state.LcrRules.Values);
+        _lcr = previous is null ? LcrTable.Build(state.LcrRules.Values)
+            : ReferenceEquals(old!.LcrRules, state.LcrRules) ? previous._lcr
+            : touched?.LcrRules is not { } lcrRules ? LcrTable.Build(state.LcrRules.Values)
+            : ChangedLcr(previous._lcr, old.LcrRules, state.LcrRules, lcrRules);
         _forwards = previous is not null && ReferenceEquals(old!.Forwards, state.Forwards)
             ? previous._forwards
             : new Dictionary<string, ForwardState>(state.Forwards);
         _dids = previous is null ? DidTable.Build(state.DidRanges.Values)
             : ReferenceEquals(old!.DidRanges, state.DidRanges) ? previous._dids
-            : touchedRanges is null ? DidTable.Build(state.DidRanges.Values)
-            : Changed(previous._dids, old.DidRanges, state.DidRanges, touchedRanges);
+            : touched?.Ranges is not { } ranges ? DidTable.Build(state.DidRanges.Values)
+            : Changed(previous._dids, old.DidRanges, state.DidRanges, ranges);
         _globalBlocked = previous is not null && ReferenceEquals(old!.Settings, state.Settings)
             ? previous._globalBlocked
             : state.Settings.BlockedPrefixes.ToArray();
@@ -103,25 +110,50 @@ public sealed partial class RoutingSnapshot
         return table.With(removed, added);
     }
 
+    private static LcrTable ChangedLcr(LcrTable table, ImmutableSortedDictionary<string, LcrRuleState> before,
+        ImmutableSortedDictionary<string, LcrRuleState> after, IReadOnlyCollection<string> touched)
+    {
+        var removed = new List<LcrRuleState>();
+        var added = new List<LcrRuleState>();
+        foreach (var id in touched)
+        {
+            before.TryGetValue(id, out var was);
+            after.TryGetValue(id, out var now);
+            if (ReferenceEquals(was, now)) continue;
+            if (was is not null) removed.Add(was);
+            if (now is not null) added.Add(now);
+        }
+        return table.With(removed, added, after.KeyComparer);
+    }
+
     /// <summary>
     /// The snapshot after <paramref name="events"/> (in commit order): the state folded on, and the tables
-    /// built from this snapshot's, reusing every part whose inputs the events left alone. A batch with many
-    /// DID changes (start-up) builds the DID table from scratch instead.
+    /// built from this snapshot's, reusing every part whose inputs the events left alone. The DID and LCR
+    /// tables take the touched ranges and rules into copies of the shards they land in; a batch with many
+    /// such changes (start-up) builds that table from scratch instead.
     /// </summary>
     public RoutingSnapshot Apply(IReadOnlyCollection<IProvisioningEvent> events)
     {
         if (events.Count == 0) return this;
         var state = State.ApplyAll(events);
         var didEvents = events.Count(e => e is DidRangeAssigned or DidRangeReleased);
-        HashSet<string>? touched = null;
+        var lcrEvents = events.Count(e => e is LcrRuleSet or LcrRuleRemoved);
+        HashSet<string>? ranges = null, lcrRules = null;
         if (didEvents <= Math.Max(4_096, _dids.Count / 8))
         {
-            touched = new HashSet<string>(didEvents, StringComparer.Ordinal);
+            ranges = new HashSet<string>(didEvents, StringComparer.Ordinal);
             foreach (var e in events)
-                if (e is DidRangeAssigned a) touched.Add(a.RangeId);
-                else if (e is DidRangeReleased r) touched.Add(r.RangeId);
+                if (e is DidRangeAssigned a) ranges.Add(a.RangeId);
+                else if (e is DidRangeReleased r) ranges.Add(r.RangeId);
         }
-        return new RoutingSnapshot(state, this, touched);
+        if (lcrEvents <= Math.Max(1_024, _lcr.Count / 8))
+        {
+            lcrRules = new HashSet<string>(lcrEvents, StringComparer.Ordinal);
+            foreach (var e in events)
+                if (e is LcrRuleSet s) lcrRules.Add(s.RuleId);
+                else if (e is LcrRuleRemoved r) lcrRules.Add(r.RuleId);
+        }
+        return new RoutingSnapshot(state, this, new Touched(ranges, lcrRules));
     }
 
     public CallSource? FindSource(IPAddress address)

@@ -24,6 +24,8 @@ public static class ProvisioningEndpoints
         var dryRun = request.Query.ContainsKey("dryRun");
         var outcome = await provisioning.ApplyAsync(document, dryRun, request.HttpContext.RequestAborted);
         if (!outcome.IsValid) return Problems.BadRequest("Invalid provisioning document", outcome.Errors);
+        if (outcome.Conflict is { } conflict)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provisioning changed concurrently", detail: conflict);
         if (!dryRun) await routing.RefreshAsync(request.HttpContext.RequestAborted);
         return Results.Ok(new ProvisioningApplied(outcome.Changes.Count,
             outcome.Changes.Select(c => $"{c.StreamKey}: {c.Event.GetType().Name}").ToList()));

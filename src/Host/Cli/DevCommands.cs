@@ -16,6 +16,7 @@ public static class DevCommands
             dev.SetDescription("Development tools (benchmarks); not for production stores");
             dev.AddCommand<SeedCdrsCommand>("seed-cdrs").WithDescription("Fill a throw-away store with rated calls (re-rating benchmark)");
             dev.AddCommand<BillingLoadCommand>("billing-load").WithDescription("Time the billing start-up load: every event vs checkpoint + the rest; compare balances");
+            dev.AddCommand<ProvisionTimingCommand>("provision-timing").WithDescription("Time a DID reassignment on a generated cloud of a million DIDs");
         });
 }
 

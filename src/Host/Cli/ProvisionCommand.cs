@@ -29,13 +29,14 @@ public sealed class ProvisionCommand : AsyncCommand<ProvisionSettings>
 
         using var store = settings.OpenStore();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        var service = new ProvisioningService(store, new ProvisioningLog(store), SystemClock.Instance);
+        var service = new ProvisioningService(store, new ProvisioningStateCache(new ProvisioningLog(store)), SystemClock.Instance);
         var outcome = await service.ApplyAsync(document, settings.DryRun, ct);
         if (!outcome.IsValid)
         {
             foreach (var error in outcome.Errors) AnsiConsole.MarkupLineInterpolated($"[red]{settings.File}: {error}[/]");
             return Exit.Usage($"provision: {outcome.Errors.Count} error(s); nothing was changed");
         }
+        if (outcome.Conflict is { } conflict) return Exit.Usage($"provision: {settings.File}: {conflict}");
         var table = new Table().AddColumns("stream", "event");
         foreach (var change in outcome.Changes) table.AddRow(Markup.Escape(change.StreamKey), change.Event.GetType().Name);
         if (outcome.Changes.Count > 0) AnsiConsole.Write(table);

@@ -142,6 +142,34 @@ public class IncrementalSnapshotPropertyTests
         shared.ShouldBe(snapshot.DidShards.Count - 1); // one shard copied, the other nine shared
     }
 
+    [Fact]
+    public void An_LCR_only_batch_shares_every_other_table_and_all_untouched_LCR_shards()
+    {
+        var doc = new ProvisioningDocument
+        {
+            Tenants = [new TenantSpec { Id = "t", Pbxs = [new PbxSpec { Id = "p", Addresses = ["10.0.0.1"] }] }],
+            Gateways = [new GatewaySpec { Id = "g", Address = "10.1.0.1" }],
+            Carriers = [new CarrierSpec { Id = "a", Gateways = [new() { Gateway = "g" }] }, new CarrierSpec { Id = "b", Gateways = [new() { Gateway = "g" }] }],
+            Lcr = Enumerable.Range(0, 10_000).Select(i => new LcrRuleSpec { Prefix = $"+1{i:0000}", Carriers = [new() { Carrier = "a" }] }).ToList(),
+        };
+        var state = ProvisioningPlanner.Desired(doc);
+        var snapshot = new RoutingSnapshot(state);
+        var ruleId = state.LcrRules.Values.Single(r => r.Prefix == "+14242").Id;
+
+        var next = snapshot.Apply([
+            new LcrRuleSet(ruleId, "+14242", [new LcrCarrier("b", 1)], null, T0),
+            new LcrRuleSet("new", "+1424255", [new LcrCarrier("a", 1)], null, T0),
+        ]);
+
+        Render(next.Call(IPAddress.Parse("10.0.0.1"), "+14242555000")).ShouldContain("via LCR new: g");
+        Render(next.Call(IPAddress.Parse("10.0.0.1"), "+14242000000")).ShouldContain($"via LCR {ruleId}: g");
+        Render(snapshot.Call(IPAddress.Parse("10.0.0.1"), "+14242555000")).ShouldContain($"via LCR {ruleId}: g"); // the old snapshot is untouched
+        next.Describe().ShouldBe(new RoutingSnapshot(next.State).Describe());
+        next.DidShards.ShouldBe(snapshot.DidShards);
+        var shared = next.LcrShards.Count(s => snapshot.LcrShards.Any(t => ReferenceEquals(s, t)));
+        shared.ShouldBeGreaterThanOrEqualTo(snapshot.LcrShards.Count - 2); // the shards of +14242 and +1424255 copied
+    }
+
     private static int SharedShards(RoutingSnapshot a, RoutingSnapshot b) =>
         a.DidShards.Count(s => b.DidShards.Any(t => ReferenceEquals(s, t)));
 

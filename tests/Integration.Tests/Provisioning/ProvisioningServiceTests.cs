@@ -17,7 +17,7 @@ public sealed class ProvisioningServiceTests(StoreFixture fixture) : IClassFixtu
     private async Task<ProvisioningService> ServiceAsync()
     {
         _store = await fixture.NewStoreAsync("prov");
-        return new ProvisioningService(_store, new ProvisioningLog(_store), _clock);
+        return new ProvisioningService(_store, new ProvisioningStateCache(new ProvisioningLog(_store)), _clock);
     }
 
     [Fact]
