@@ -249,7 +249,7 @@ public sealed class CallPolicy(
         return $"Q.850;cause={cause.ToString(System.Globalization.CultureInfo.InvariantCulture)};text=\"{text}\"";
     }
 
-        public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
+    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, DialogState dialog)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();
@@ -262,7 +262,7 @@ public sealed class CallPolicy(
             if (guard.MaxDurationAfterAnswer(streamKey) is { } limit && (afterAnswer is null || limit < afterAnswer)) afterAnswer = limit;
         }
         if (afterAnswer is { } max) calls.Limit(streamKey, max);
-        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, calleeCallId == key.CallId ? null : calleeCallId)], extra);
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, dialog.CalleeCallId, DialogRecords.ToEvent(dialog))], extra);
     }
 
     /// <summary>The call's limit from its answer on (the guards' grants priced at the answer): the proxy cuts it off then.</summary>

@@ -115,9 +115,11 @@ public interface IProxyPolicy
     ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex) => ValueTask.FromResult(true);
 
     /// <summary>A target answered with 2xx. The 2xx is relayed to the caller after this completes.</summary>
-    /// <param name="calleeCallId">The Call-ID the answering target saw: the caller's (<paramref name="key"/>) unless the
-    /// target hides topology, then the alias the proxy generated for the callee leg (what the carrier's own records show).</param>
-    ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId);
+    /// <param name="dialog">The dialog as the proxy keeps it, to be recorded with the answer so that a new process can carry
+    /// it on after a restart (<see cref="SipServer.RestoreDialogAsync"/>). <see cref="DialogState.CalleeCallId"/> is the
+    /// Call-ID the answering target saw when it is not the caller's (<paramref name="key"/>): the alias the proxy generated
+    /// for a topology-hidden callee leg (what the carrier's own records show).</param>
+    ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, DialogState dialog);
 
     /// <summary>Asked once right after <see cref="OnAnsweredAsync"/> completed: the dialog's maximum duration counted from
     /// the answer, replacing <see cref="ForwardInvite.MaxDuration"/> (a limit decided at the INVITE may need another value

@@ -145,13 +145,6 @@ internal sealed partial class ProxyCore
             invite.Answered = true;
             invite.AnsweredBranch = client;
             invite.Finished = true;
-            // Write-ahead: the answer is durable before the caller learns of it.
-            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, response.CallId), "OnAnsweredAsync").ConfigureAwait(false);
-            if (MaxDurationAfterAnswer(invite.Key) is { } afterAnswer)
-            {
-                invite.MaxDuration = afterAnswer;
-            }
-            Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;
             var dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
@@ -167,6 +160,14 @@ internal sealed partial class ProxyCore
                 CallerRouteSet = invite.Request.GetValues(SipHeaderId.RecordRoute),
                 CalleeRouteSet = CalleeRouteSetOf(response),
             };
+            // Write-ahead: the answer (and what a new process needs to carry the dialog on) is durable before the caller learns of it.
+            var state = StateOf(dialog);
+            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, state), "OnAnsweredAsync").ConfigureAwait(false);
+            if (MaxDurationAfterAnswer(invite.Key) is { } afterAnswer)
+            {
+                invite.MaxDuration = afterAnswer;
+            }
+            Counters.Increment(SipCounter.CallsAnswered);
             var max = (invite.MaxDuration, _maxDialogDuration) switch
             {
                 ({ } perCall, { } global) => perCall < global ? perCall : global,
