@@ -1,5 +1,9 @@
 using System.Net;
+using CallControl.Billing.Accounts;
+using CallControl.Billing.Csv;
 using CallControl.Calls;
+using CallControl.Host.Billing;
+using CallControl.Projections.Billing;
 using CallControl.Host;
 using CallControl.Host.Calls;
 using CallControl.Host.Limits;
@@ -83,6 +87,63 @@ public sealed class RecoveredDialogTests
         await second.StopAsync();
     }
 
+    [Fact]
+    public async Task A_card_call_up_across_a_restart_keeps_its_in_use_slot_and_is_charged_to_the_card_once()
+    {
+        const string pin = "73737373";
+        var dial = $"+318002273*{pin}*+442071234567";
+        await using var run = await Run.StartAsync(s => s with { SipT1 = TimeSpan.FromMilliseconds(100) }, dial, async app =>
+        {
+            var admin = app.Services.GetRequiredService<BillingAdmin>();
+            var import = await admin.ImportTariffsAsync(BillingStartup.DemoTariffFolder, new TariffImportOptions("EUR"), BillingStartup.DemoTariffsEffectiveFrom);
+            if (!import.IsValid) throw new InvalidOperationException(string.Join("; ", import.Errors));
+            // acme (the caller's tenant) has money too: were it asked to pay for the card call, it would be charged.
+            await admin.OpenAccountAsync("acme", AccountKind.Prepaid, "EUR", null, 1.00m);
+            var year = NodaTime.SystemClock.Instance.GetCurrentInstant().Plus(NodaTime.Duration.FromDays(365));
+            await app.Services.GetRequiredService<CardAdmin>().IssueAsync("card-restart", pin, year, 1, 1.00m);
+            await app.Services.GetRequiredService<LiveBilling>().RefreshAsync();
+        });
+        await using var second = await run.RestartAsync();
+        var cdr = await run.CdrAsync(second, c => c.AnsweredAt is not null);
+        cdr.CardId.ShouldBe("card-restart");
+
+        // Taken back: the card guard settles it at its end, and its hold still counts as the card's one simultaneous use.
+        second.Services.GetRequiredService<CardGuard>().Guarded.ShouldBe(1);
+        var live = second.Services.GetRequiredService<LiveBilling>();
+        live.Account("card-restart")!.Reservations.Keys.Select(k => k.Value).ShouldBe([cdr.Id]);
+        var busyPort = FreePort.Udp(Acme);
+        await using (var busy = Sipp.StartClient("uac-expect-error.xml", Acme, busyPort, run.SipEndpoint, dial,
+                         replace: new Dictionary<string, string> { ["EXPECTED_STATUS"] = "486" }))
+        {
+            var refused = await busy.WaitAsync();
+            refused.AllCallsSucceeded.ShouldBeTrue(refused.ToString());
+        }
+
+        // The carrier hangs up: one charge to the card for answer → BYE, nothing to acme, the slot is free again.
+        (await run.Carrier.HangUpAsync(TimeSpan.FromSeconds(30))).StatusCode.ShouldBe(200);
+        var callerResult = await run.Caller.WaitAsync(TimeSpan.FromSeconds(150));
+        callerResult.AllCallsSucceeded.ShouldBeTrue(callerResult.ToString());
+        cdr = await run.CdrAsync(second, c => c.EndedAt is not null);
+        cdr.EndedBy.ShouldBe("callee");
+        var log = second.Services.GetRequiredService<BillingLog>();
+        var cardEvents = await Eventually.Until(() => log.AccountStreamAsync("card-restart"), e => e.OfType<CallCharged>().Any(), 40_000);
+        var charged = cardEvents.OfType<CallCharged>().ShouldHaveSingleItem();
+        charged.Call.Value.ShouldBe(cdr.Id);
+        charged.Amount.ShouldBeGreaterThan(0m);
+        cardEvents.OfType<ReservationReleased>().ShouldHaveSingleItem().Call.Value.ShouldBe(cdr.Id);
+        (await log.AccountStreamAsync("acme")).OfType<CallCharged>().ShouldBeEmpty();
+        var events = await run.EventsAsync(second, cdr.Id);
+        events.OfType<CallEnded>().ShouldHaveSingleItem();
+        events.OfType<CallRated>().ShouldHaveSingleItem().AccountId.ShouldBe("card-restart");
+        var state = await log.LoadAsync();
+        state.Accounts["card-restart"].Balance.ShouldBe(1.00m - charged.Amount);
+        state.Accounts["card-restart"].Reservations.ShouldBeEmpty();
+        live.Account("card-restart")!.Reservations.ShouldBeEmpty();
+        second.Services.GetRequiredService<CardGuard>().Guarded.ShouldBe(0);
+        await run.CountersAreZeroAsync(second);
+        await second.StopAsync();
+    }
+
     /// <summary>First controller (demo provisioning, gateways on their own addresses), the carrier, and a call from acme-hq
     /// that neither party ends; the controller goes away once the PBX has its 200 and the carrier its ACK.</summary>
     private sealed class Run : IAsyncDisposable
@@ -92,6 +153,7 @@ public sealed class RecoveredDialogTests
 
         public Sipp Caller { get; }
         public ScriptedCarrier Carrier { get; }
+        public IPEndPoint SipEndpoint => new(IPAddress.Loopback, _settings.SipPort);
 
         private Run(ControllerSettings settings, int acmePort, int gwAPort, int gwBPort, int callerPort, ScriptedCarrier carrier, Sipp caller)
         {
@@ -104,7 +166,8 @@ public sealed class RecoveredDialogTests
             Caller = caller;
         }
 
-        public static async Task<Run> StartAsync(Func<ControllerSettings, ControllerSettings> configure)
+        public static async Task<Run> StartAsync(Func<ControllerSettings, ControllerSettings> configure, string number = UkNumber,
+            Func<WebApplication, Task>? setUp = null)
         {
             var settings = configure(new ControllerSettings
             {
@@ -118,10 +181,11 @@ public sealed class RecoveredDialogTests
             var gwAPort = FreePort.Udp(RoutingFixture.GwA);
             var gwBPort = FreePort.Udp(GwB);
             var first = await StartControllerAsync(settings, acmePort, gwAPort, gwBPort);
+            if (setUp is not null) await setUp(first);
             var carrier = new ScriptedCarrier(new IPEndPoint(GwB, gwBPort));
             var callerPort = FreePort.Udp(Acme);
             // Neither party hangs up on its own; the PBX waits up to 90 s for the BYE (the restart is in between).
-            var caller = Sipp.StartClient("uac-call-until-bye.xml", Acme, callerPort, new IPEndPoint(IPAddress.Loopback, settings.SipPort), UkNumber,
+            var caller = Sipp.StartClient("uac-call-until-bye.xml", Acme, callerPort, new IPEndPoint(IPAddress.Loopback, settings.SipPort), number,
                 replace: new Dictionary<string, string> { ["timeout=\"20000\""] = "timeout=\"90000\"" }, runTimeout: TimeSpan.FromSeconds(120), extra: ["-aa"]);
             var run = new Run(settings, acmePort, gwAPort, gwBPort, callerPort, carrier, caller);
             var cdr = await run.CdrAsync(first, c => c.AnsweredAt is not null);
