@@ -144,6 +144,71 @@ public sealed class RecoveredDialogTests
         await second.StopAsync();
     }
 
+    [Fact]
+    public async Task A_call_answered_before_dialog_state_was_recorded_is_recovered_without_it_and_ended_by_its_bye_as_an_unknown_dialog()
+    {
+        var settings = new ControllerSettings
+        {
+            ConnectionString = TestDatabase.ConnectionString,
+            Schema = TestDatabase.NewSchema("legacydialog"),
+            SipAddress = IPAddress.Loopback,
+            SipPort = FreePort.Udp(IPAddress.Loopback),
+            HttpUrl = $"http://127.0.0.1:{FreePort.Tcp(IPAddress.Loopback)}",
+        };
+        int acmePort = FreePort.Udp(Acme), globexPort = FreePort.Udp(RoutingFixture.Globex);
+        var first = await RestartTests.StartAsync(settings, acmePort, globexPort);
+        // An answered call as an older controller recorded it: CallAnswered without its dialog.
+        var callId = $"legacy-{Guid.NewGuid():N}@127.0.0.11";
+        var key = CallStreams.Key(callId, "legacy-tag");
+        var at = NodaTime.SystemClock.Instance.GetCurrentInstant();
+        await using (var session = first.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            session.Events.Append(key,
+                new CallReceived(key, callId, "legacy-tag", $"udp:{Acme}:{acmePort}", "acme-hq", null, "acme", "100", "+31205550200",
+                    $"sip:+31205550200@127.0.0.1:{settings.SipPort}", at),
+                new CallRouted(key, "+31205550200", "pbx", "globex-main", "globex", "sip:+31205550200@127.0.0.12", $"udp:127.0.0.12:{globexPort}",
+                    "DID", [], at),
+                new CallAnswered(key, 0, at));
+            await session.SaveChangesAsync();
+        }
+        await first.StopAsync();
+        await first.DisposeAsync();
+
+        await using var second = await RestartTests.StartAsync(settings, acmePort, globexPort);
+        var open = second.Services.GetRequiredService<ActiveCalls>().Find(key).ShouldNotBeNull();
+        open.Recovered.ShouldBeTrue();
+        open.DialogRestored.ShouldBeFalse();
+        second.Services.GetRequiredService<SipService>().Server.ActiveCallCount.ShouldBe(0);
+
+        // Its BYE, routed through the controller, is forwarded by its Route and ends the call it matches.
+        using var peer = new System.Net.Sockets.UdpClient(new IPEndPoint(RoutingFixture.Globex, FreePort.Udp(RoutingFixture.Globex)));
+        using var pbx = new System.Net.Sockets.UdpClient(new IPEndPoint(Acme, FreePort.Udp(Acme)));
+        var local = (IPEndPoint)pbx.Client.LocalEndPoint!;
+        var bye = SipMessageBuilder.Request("BYE", $"sip:globex@{peer.Client.LocalEndPoint}")
+            .Add(SipHeaderId.Via, $"SIP/2.0/UDP {local};branch=z9hG4bK-legacy-{Guid.NewGuid():N};rport")
+            .Add(SipHeaderId.MaxForwards, "70")
+            .Add(SipHeaderId.Route, $"<sip:127.0.0.1:{settings.SipPort};lr>")
+            .Add(SipHeaderId.From, "<sip:100@127.0.0.11>;tag=legacy-tag")
+            .Add(SipHeaderId.To, "<sip:+31205550200@127.0.0.12>;tag=callee-tag")
+            .Add(SipHeaderId.CallId, callId)
+            .Add(SipHeaderId.CSeq, "2 BYE")
+            .ToArray();
+        await pbx.SendAsync(bye, new IPEndPoint(IPAddress.Loopback, settings.SipPort));
+        var forwarded = await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        System.Text.Encoding.UTF8.GetString(forwarded.Buffer).ShouldStartWith("BYE ");
+
+        var store = second.Services.GetRequiredService<IDocumentStore>();
+        var cdr = await Eventually.Until(async () =>
+        {
+            await using var s = store.QuerySession();
+            return await s.LoadAsync<Cdr>(key);
+        }, c => c?.EndedAt is not null, 40_000);
+        cdr!.EndedBy.ShouldBe("unknown");
+        await using var query = store.QuerySession();
+        (await query.Events.FetchStreamAsync(key)).Count(e => e.Data is CallEnded).ShouldBe(1);
+        await second.StopAsync();
+    }
+
     /// <summary>First controller (demo provisioning, gateways on their own addresses), the carrier, and a call from acme-hq
     /// that neither party ends; the controller goes away once the PBX has its 200 and the carrier its ACK.</summary>
     private sealed class Run : IAsyncDisposable
