@@ -46,6 +46,20 @@ public class DialogRecordsTests
     }
 
     [Fact]
+    public void A_calling_card_pin_in_the_callers_to_is_never_recorded_and_the_restored_to_can_be_sent()
+    {
+        var state = State(new SipEndpoint(IPAddress.Loopback, 5062, SipTransport.Udp)) with { CallerTo = "<sip:+318002273*4242424242*+442071234567@127.0.0.1:5060>" };
+        var recorded = DialogRecords.ToEvent(state);
+        recorded.CallerTo.ShouldBe("<sip:+318002273*[pin]*+442071234567@127.0.0.1:5060>");
+        System.Text.Json.JsonSerializer.Serialize(recorded).ShouldNotContain("4242424242");
+        var back = DialogRecords.FromEvent(recorded, null).ShouldNotBeNull();
+        back.CallerTo.ShouldBe("<sip:+318002273*%5Bpin%5D*+442071234567@127.0.0.1:5060>");
+        CallControl.Sip.Message.SipNameAddress.TryParse(back.CallerTo + ";tag=x", out _).ShouldBeTrue();
+        DialogRecords.MaskPin("sip:+31205550200@127.0.0.1;tag=1").ShouldBe("sip:+31205550200@127.0.0.1;tag=1");
+        DialogRecords.MaskPin("\"A:B\" <sip:0800*1234*+31@h>").ShouldBe("\"A:B\" <sip:0800*[pin]*+31@h>");
+    }
+
+    [Fact]
     public void A_cseq_beyond_32_bits_gives_no_state()
     {
         var recorded = DialogRecords.ToEvent(State(new SipEndpoint(IPAddress.Loopback, 5062, SipTransport.Udp))) with { CallerCSeq = 1L << 32 };

@@ -134,6 +134,7 @@ public sealed class RecoveredDialogTests
         (await log.AccountStreamAsync("acme")).OfType<CallCharged>().ShouldBeEmpty();
         var events = await run.EventsAsync(second, cdr.Id);
         events.OfType<CallEnded>().ShouldHaveSingleItem();
+        System.Text.Json.JsonSerializer.Serialize(events).ShouldNotContain(pin); // the dialog state names the dialled string masked
         events.OfType<CallRated>().ShouldHaveSingleItem().AccountId.ShouldBe("card-restart");
         var state = await log.LoadAsync();
         state.Accounts["card-restart"].Balance.ShouldBe(1.00m - charged.Amount);
