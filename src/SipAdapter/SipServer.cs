@@ -71,7 +71,8 @@ public sealed class SipServer : IAsyncDisposable
     /// <summary>Takes back an answered dialog an earlier process recorded (<see cref="IProxyPolicy.OnAnsweredAsync"/>) so that
     /// it is carried on as if it had been set up here: its in-dialog requests are routed and translated (a topology-hidden
     /// callee leg's Call-ID alias is indexed again), it is pinged, and it ends through <see cref="IProxyPolicy.OnEndedAsync"/>
-    /// (a party's BYE, a dead party, or <paramref name="maxDuration"/> from now: BYE to both). False when the Call-ID
+    /// (a party's BYE, a dead party, or <paramref name="maxDuration"/> from now: BYE to both; zero: its limit passed before
+    /// it was restored, it is ended at once through <see cref="IProxyPolicy.OnRestoredDialogLostAsync"/>). False when the Call-ID
     /// already has state here. Call after <see cref="StartAsync"/>.</summary>
     public Task<bool> RestoreDialogAsync(DialogKey key, int targetIndex, DialogState state, Instant answeredAt, TimeSpan? maxDuration)
     {

@@ -315,6 +315,12 @@ public sealed class CallPolicy(
         await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, PartyName(endedBy), reason, talk, now)], extra);
     }
 
+    /// <summary>A dialog taken back after a restart whose party was found gone before it showed life since: its end
+    /// may have been during the outage, so it is ended as one whose end was not seen (talk taken as its grant, see
+    /// <see cref="EndAsync"/>), not charged up to the moment the pings noticed.</summary>
+    public ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason) =>
+        new(EndAsync(CallStreams.Key(key.CallId, key.FromTag), "system", reason, endSeen: false));
+
     /// <summary>A BYE for a dialog the proxy has no state for (it was set up before a restart): the call is
     /// found among the recovered open calls by Call-ID and either tag, and ended like any other.</summary>
     public async ValueTask OnUnknownDialogEndedAsync(string callId, string fromTag, string? toTag)

@@ -63,6 +63,7 @@ public sealed class SipService(ControllerSettings settings, IProxyPolicy policy,
         {
             if (calls.Find(d.CallKey) is null) continue; // ended meanwhile
             var left = d.AnsweredAt + d.MaxDuration - now;
+            // Outlived its limit while no process watched (left 0): the proxy ends it at once, as a call whose end was not seen.
             if (await server.RestoreDialogAsync(d.Key, d.TargetIndex, d.State, d.AnsweredAt, (left < Duration.Zero ? Duration.Zero : left).ToTimeSpan()))
             {
                 calls.DialogRestored(d.CallKey);

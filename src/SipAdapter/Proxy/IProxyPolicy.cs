@@ -138,6 +138,12 @@ public interface IProxyPolicy
     /// answered dialog, before the BYE is forwarded.</summary>
     ValueTask OnEndedAsync(DialogKey key, DialogParty endedBy, string reason);
 
+    /// <summary>Instead of <see cref="OnEndedAsync"/> (with <see cref="DialogParty.Proxy"/>) for a dialog restored after a
+    /// restart (<see cref="SipServer.RestoreDialogAsync"/>) whose party was found gone by the keep-alive before it showed
+    /// any sign of life since the restore: it may have gone while no process watched, so when the dialog really ended is
+    /// unknown. The proxy sends the BYEs as for any dead dialog. Optional: the default reports it as ended by the proxy.</summary>
+    ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason) => OnEndedAsync(key, DialogParty.Proxy, reason);
+
     /// <summary>A re-INVITE inside an answered dialog was accepted with 2xx (new offer/answer, e.g. a codec or
     /// bandwidth change). Called before that 2xx is relayed; not called for retransmissions. Optional: the default
     /// does nothing.</summary>

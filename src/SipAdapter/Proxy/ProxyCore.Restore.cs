@@ -57,11 +57,19 @@ internal sealed partial class ProxyCore
                 ({ } perCall, { } global) => perCall < global ? perCall : global,
                 (var perCall, var global) => perCall ?? global,
             };
-            if (max is { } limit)
+            if (maxDuration is { } left && left <= TimeSpan.Zero)
+            {
+                // Its limit passed while no process carried it: ended at once (BYE to both), its real end unknown.
+                dialog.Timer = context.Environment!.Schedule(TimeSpan.Zero, () => OnDialogExpiredAsync(context, dialog, endSeen: false));
+            }
+            else if (max is { } limit)
             {
                 dialog.Timer = context.Environment!.Schedule(limit < TimeSpan.Zero ? TimeSpan.Zero : limit, () => OnDialogExpiredAsync(context, dialog));
             }
 
+            // Until a party answers a ping or sends a request, its end may have happened during the outage.
+            dialog.CallerPing.SeenAlive = false;
+            dialog.CalleePing.SeenAlive = false;
             context.Dialog = dialog;
             StartDialogPings(context, dialog);
             return true;

@@ -88,6 +88,28 @@ public sealed class RecoveredDialogTests
     }
 
     [Fact]
+    public async Task A_recovered_call_whose_carrier_forgot_it_during_the_outage_is_ended_by_the_first_ping_as_an_end_not_seen()
+    {
+        await using var run = await Run.StartAsync(s => s with
+        {
+            DialogPingInterval = TimeSpan.FromSeconds(1), DialogPingFailures = 1, SipT1 = TimeSpan.FromMilliseconds(100),
+        });
+        run.Carrier.Forget(); // while no controller runs
+        await using var second = await run.RestartAsync();
+        var callerResult = await run.Caller.WaitAsync(TimeSpan.FromSeconds(150));
+        callerResult.AllCallsSucceeded.ShouldBeTrue(callerResult.ToString()); // the PBX got its BYE
+
+        var cdr = await run.CdrAsync(second, c => c.EndedAt is not null);
+        cdr.EndedBy.ShouldBe("system");
+        // Its end may have been at any time of the outage: not taken as "now" (no grant here: not charged).
+        cdr.Reason!.ShouldStartWith("dialog dead: callee answered OPTIONS with 481");
+        cdr.Reason.ShouldContain("end never seen and no grant: talk unknown, not charged");
+        (await run.EventsAsync(second, cdr.Id)).OfType<CallEnded>().ShouldHaveSingleItem();
+        await run.CountersAreZeroAsync(second);
+        await second.StopAsync();
+    }
+
+    [Fact]
     public async Task A_card_call_up_across_a_restart_keeps_its_in_use_slot_and_is_charged_to_the_card_once()
     {
         const string pin = "73737373";

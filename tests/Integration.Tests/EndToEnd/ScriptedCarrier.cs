@@ -20,6 +20,10 @@ internal sealed class ScriptedCarrier : IAsyncDisposable
     private readonly TaskCompletionSource<SipMessage> _byeAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SipMessage> _byeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _options;
+    private volatile bool _forgot;
+
+    /// <summary>From now on the carrier does not know the dialog (it restarted too): in-dialog OPTIONS get 481.</summary>
+    public void Forget() => _forgot = true;
 
     public ScriptedCarrier(IPEndPoint local)
     {
@@ -100,6 +104,9 @@ internal sealed class ScriptedCarrier : IAsyncDisposable
                     break;
                 case SipMethod.Ack:
                     _acked.TrySetResult();
+                    break;
+                case SipMethod.Options when _forgot:
+                    await ReplyAsync(SipMessageBuilder.ResponseTo(message, 481, "Call/Transaction Does Not Exist", null), from);
                     break;
                 case SipMethod.Options:
                     Interlocked.Increment(ref _options);

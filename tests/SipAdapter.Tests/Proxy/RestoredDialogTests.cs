@@ -21,7 +21,7 @@ public class RestoredDialogTests
     }
 
     /// <summary>INVITE → hidden carrier → 200, then the first server goes away and a second one on the same port takes the dialog back.</summary>
-    private static async Task<Restarted> AnswerAndRestartAsync(ProxyTestBed bed)
+    private static async Task<Restarted> AnswerAndRestartAsync(ProxyTestBed bed, TimeSpan? left = null)
     {
         bed.Policy.Route = invite => new ForwardInvite([new ForwardTarget($"sip:{invite.RequestUriUser}@{bed.Callee.HostPort}", bed.Callee.SipEndpoint) { HideTopology = true }]);
         await bed.Caller.SendAsync(SipText.Invite(bed.Caller, bed.Proxy, bed.CallId, bed.Caller.NewBranch()), bed.Proxy);
@@ -42,7 +42,7 @@ public class RestoredDialogTests
         };
         var server = new SipServer(options, policy, scheduler.Clock, scheduler, NullLogger.Instance);
         await server.StartAsync();
-        (await server.RestoreDialogAsync(bed.Key, 0, state, scheduler.Clock.GetCurrentInstant(), TimeSpan.FromHours(1))).ShouldBeTrue();
+        (await server.RestoreDialogAsync(bed.Key, 0, state, scheduler.Clock.GetCurrentInstant(), left ?? TimeSpan.FromHours(1))).ShouldBeTrue();
         (await server.RestoreDialogAsync(bed.Key, 0, state, scheduler.Clock.GetCurrentInstant(), null)).ShouldBeFalse("a dialog is restored once");
         server.CallIdAliasCount.ShouldBe(1);
         return new Restarted(server, policy, scheduler, atCarrier, state);
@@ -115,10 +115,47 @@ public class RestoredDialogTests
         var ping = await bed.Callee.ExpectAsync(m => m.IsRequest && m.Method == SipMethod.Options, "a ping of the restored dialog");
         await bed.Callee.RespondAsync(ping, 481, "Call/Transaction Does Not Exist", bed.Proxy);
 
+        // The carrier never showed life since the restore: the end may have happened during the outage (not seen).
+        var lost = await run.Policy.WaitForAsync("Lost");
+        lost.Reason.ShouldStartWith("dialog dead: callee answered OPTIONS with 481");
+        run.Policy.Events.Select(e => e.Kind).ShouldNotContain("Ended");
+        (await bed.Callee.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(run.AtCarrier.CallId);
+        (await bed.Caller.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(bed.CallId);
+    }
+
+    [Fact]
+    public async Task A_restored_dialog_whose_carrier_answered_since_the_restart_and_then_forgot_it_ends_as_seen()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        await using var run = await AnswerAndRestartAsync(bed);
+
+        await run.Scheduler.WaitForTimerAsync(Interval);
+        run.Scheduler.Advance(Interval);
+        var first = await bed.Callee.ExpectAsync(m => m.IsRequest && m.Method == SipMethod.Options, "the first ping");
+        await bed.Callee.RespondAsync(first, 200, "OK", bed.Proxy);
+        await ProxyTestBed.EventuallyAsync(() => run.Server.Counters[SipCounter.DialogPingsAnswered] >= 1, "the first ping answered");
+        await run.Scheduler.WaitForTimerAsync(Interval);
+        run.Scheduler.Advance(Interval);
+        var second = await bed.Callee.ExpectAsync(m => m.IsRequest && m.Method == SipMethod.Options && m.TopVia.Branch != first.TopVia.Branch, "the second ping");
+        await bed.Callee.RespondAsync(second, 481, "Call/Transaction Does Not Exist", bed.Proxy);
+
         var ended = await run.Policy.WaitForAsync("Ended");
         ended.Party.ShouldBe(DialogParty.Proxy);
         ended.Reason.ShouldStartWith("dialog dead: callee answered OPTIONS with 481");
+        run.Policy.Events.Select(e => e.Kind).ShouldNotContain("Lost");
+    }
+
+    [Fact]
+    public async Task A_dialog_restored_after_its_limit_passed_is_ended_at_once_with_bye_to_both_as_not_seen()
+    {
+        await using var bed = await ProxyTestBed.StartAsync();
+        await using var run = await AnswerAndRestartAsync(bed, TimeSpan.Zero);
+        run.Scheduler.Advance(TimeSpan.Zero);
+
+        var lost = await run.Policy.WaitForAsync("Lost");
+        lost.Reason.ShouldBe("maximum duration reached while no controller carried the dialog");
         (await bed.Callee.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(run.AtCarrier.CallId);
         (await bed.Caller.ExpectRequestAsync(SipMethod.Bye)).CallId.ShouldBe(bed.CallId);
+        run.Policy.Events.Select(e => e.Kind).ShouldNotContain("Ended");
     }
 }

@@ -85,6 +85,12 @@ public sealed class FakeProxyPolicy : IProxyPolicy
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason)
+    {
+        Record(new PolicyEvent("Lost", key, -1, 0, reason, DialogParty.Proxy));
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask OnUnknownDialogEndedAsync(string callId, string fromTag, string? toTag)
     {
         Record(new PolicyEvent("UnknownDialogEnded", new DialogKey(callId, fromTag), -1, 0, toTag ?? ""));
