@@ -87,6 +87,7 @@ public static class ControllerHost
         services.AddSingleton<SipService>();
         // Calls the event store still shows open are taken back before SIP opens.
         services.AddSingleton<StaleCalls>();
+        services.AddSingleton<RecoveredDialogs>();
         services.AddSingleton<CallRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<CallRecovery>());
         // After CallRecovery (hosted services start in order): the sweeper's first pass knows which calls are still open.

@@ -68,7 +68,19 @@ public sealed class SipServer : IAsyncDisposable
     public Task<OptionsProbeResult> SendOptionsAsync(SipEndpoint target, TimeSpan timeout, CancellationToken ct = default) =>
         (_core ?? throw new InvalidOperationException("The SIP server is not started.")).ProbeAsync(target, timeout, ct);
 
-        public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Takes back an answered dialog an earlier process recorded (<see cref="IProxyPolicy.OnAnsweredAsync"/>) so that
+    /// it is carried on as if it had been set up here: its in-dialog requests are routed and translated (a topology-hidden
+    /// callee leg's Call-ID alias is indexed again), it is pinged, and it ends through <see cref="IProxyPolicy.OnEndedAsync"/>
+    /// (a party's BYE, a dead party, or <paramref name="maxDuration"/> from now: BYE to both; zero: its limit passed before
+    /// it was restored, it is ended at once through <see cref="IProxyPolicy.OnRestoredDialogLostAsync"/>). False when the Call-ID
+    /// already has state here. Call after <see cref="StartAsync"/>.</summary>
+    public Task<bool> RestoreDialogAsync(DialogKey key, int targetIndex, DialogState state, Instant answeredAt, TimeSpan? maxDuration)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return (_core ?? throw new InvalidOperationException("The SIP server is not started.")).RestoreDialogAsync(key, targetIndex, state, answeredAt, maxDuration);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {

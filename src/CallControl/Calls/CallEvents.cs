@@ -44,8 +44,19 @@ public sealed record CallAttemptFailed(string CallKey, int AttemptIndex, int Sta
 
 /// <summary>The callee answered (2xx); recorded before the 2xx is relayed. <paramref name="CalleeCallId"/>: the Call-ID
 /// the answering target saw when it differs from the caller's (topology hiding toward a carrier: the alias the controller
-/// generated), so the carrier's CDRs can be matched; null when it is the caller's, and in older events.</summary>
-public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At, string? CalleeCallId = null) : ICallEvent;
+/// generated), so the carrier's CDRs can be matched; null when it is the caller's, and in older events.
+/// <paramref name="Dialog"/>: the signalling state a new controller needs to carry the dialog on after a restart (null in
+/// older events: such a call is then only ended by its BYE as an unknown dialog, or at the maximum call duration).</summary>
+public sealed record CallAnswered(string CallKey, int AttemptIndex, Instant At, string? CalleeCallId = null, AnsweredDialog? Dialog = null) : ICallEvent;
+
+/// <summary>The SIP dialog of an answered call as the proxy keeps it (header values as on the wire; endpoints as
+/// "transport:ip:port"): route sets, remote targets, tags (in From/To), the INVITE's CSeq, and how the callee leg differs
+/// (caller-ID policy, topology hiding and its Call-ID alias <see cref="CallAnswered.CalleeCallId"/>, the CSeq shift of a digest retry).</summary>
+public sealed record AnsweredDialog(
+    string CalleeTag, string CallerDestination, string Callee,
+    string CallerFrom, string CallerTo, string CalleeTo, string? CallerContact, string? CalleeContact,
+    IReadOnlyList<string> CallerRouteSet, IReadOnlyList<string> CalleeRouteSet, long CallerCSeq,
+    string LegFrom, string LegTo, long LegCSeqOffset, bool HideTopology, bool RewritesHeaders);
 
 /// <summary>The call ended unanswered: busy, no answer, cancelled by the caller, every target failed.</summary>
 public sealed record CallFailed(string CallKey, int StatusCode, string Reason, string EndedBy, Instant At) : ICallEvent;

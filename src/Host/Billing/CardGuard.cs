@@ -84,6 +84,19 @@ public sealed class CardGuard(LiveBilling billing, CardLockouts lockouts, ILogge
 
     public IReadOnlyList<StreamEvent> Answered(string callKey, ReadOnlyMemory<byte> answerBody, Instant now) => [];
 
+    /// <summary>A card call taken back after a restart: its hold is still on the card (the billing state is folded from the
+    /// events), so it keeps counting against the card's simultaneous use; registering the call here makes its end charge the
+    /// card once and lift that hold. A call the card was already charged for (its end was recorded) takes nothing back.</summary>
+    public Duration? Recover(RecoveredCall call)
+    {
+        if (call.IsEmergency || call.CardId is not { } cardId || call.Destination is not { } destination) return null;
+        if (billing.Account(cardId) is not { } card || card.Charged.ContainsKey(new CallKey(call.CallKey))) return null;
+        _calls[call.CallKey] = new CardCallInProgress(cardId, destination);
+        var granted = billing.Granted(cardId, new CallKey(call.CallKey));
+        logger.LogInformation("Card call {CallKey} taken back after a restart: card {CardId}, grant {Granted}", call.CallKey, cardId, granted);
+        return granted;
+    }
+
     public IReadOnlyList<StreamEvent> Reinvited(string callKey, ReadOnlyMemory<byte> offer, ReadOnlyMemory<byte> answer, Instant now) => [];
 
     public IReadOnlyList<StreamEvent> Release(string callKey, Duration talk, Instant now)

@@ -80,7 +80,7 @@ public sealed class CreditGuard(LiveBilling billing, ILogger<CreditGuard> logger
     /// account, not emergency), so its end charges it once. Its grant is the hold's, if the hold is still there.</summary>
     public Duration? Recover(RecoveredCall call)
     {
-        if (call.IsEmergency || call.SourceTenantId is not { } accountId || call.Destination is not { } destination) return null;
+        if (call.IsEmergency || call.CardId is not null || call.SourceTenantId is not { } accountId || call.Destination is not { } destination) return null;
         if (billing.Account(accountId) is not { } account || account.Charged.ContainsKey(new CallKey(call.CallKey))) return null;
         var granted = billing.Granted(accountId, new CallKey(call.CallKey));
         _calls[call.CallKey] = new GuardedCall(accountId, destination, granted, Recovered: true);

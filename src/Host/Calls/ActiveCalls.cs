@@ -10,6 +10,10 @@ public sealed record OpenCall(string CallKey, string? SourcePbxId, string? Targe
 {
     /// <summary>Taken back from the event store after a restart: the proxy has no dialog state for it.</summary>
     public bool Recovered { get; init; }
+
+    /// <summary>A recovered call whose dialog the proxy carries on (its recorded dialog state was restored): the proxy ends
+    /// it (BYE, dead party, its maximum duration), so the recovery sweep leaves it alone.</summary>
+    public bool DialogRestored { get; init; }
 }
 
 /// <summary>
@@ -36,6 +40,13 @@ public sealed class ActiveCalls
     {
         while (_calls.TryGetValue(callKey, out var call))
             if (_calls.TryUpdate(callKey, call with { MaxDuration = maxDuration }, call)) return;
+    }
+
+    /// <summary>Marks a recovered call whose dialog the proxy took back (<see cref="OpenCall.DialogRestored"/>).</summary>
+    public void DialogRestored(string callKey)
+    {
+        while (_calls.TryGetValue(callKey, out var call))
+            if (_calls.TryUpdate(callKey, call with { DialogRestored = true }, call)) return;
     }
 
     /// <summary>Removes the call; null when it was not open (a duplicate end is a no-op).</summary>

@@ -290,7 +290,7 @@ public sealed class CallPolicy(
         return $"Q.850;cause={cause.ToString(System.Globalization.CultureInfo.InvariantCulture)};text=\"{text}\"";
     }
 
-        public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
+    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, DialogState dialog)
     {
         var streamKey = CallStreams.Key(key.CallId, key.FromTag);
         var now = clock.GetCurrentInstant();
@@ -303,7 +303,7 @@ public sealed class CallPolicy(
             if (guard.MaxDurationAfterAnswer(streamKey) is { } limit && (afterAnswer is null || limit < afterAnswer)) afterAnswer = limit;
         }
         if (afterAnswer is { } max) calls.Limit(streamKey, max);
-        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, calleeCallId == key.CallId ? null : calleeCallId)], extra);
+        await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallAnswered(streamKey, targetIndex, now, dialog.CalleeCallId, DialogRecords.ToEvent(dialog))], extra);
     }
 
     /// <summary>The call's limit from its answer on (the guards' grants priced at the answer): the proxy cuts it off then.</summary>
@@ -355,6 +355,12 @@ public sealed class CallPolicy(
         foreach (var guard in _guards) extra.AddRange(guard.Release(streamKey, talk, now));
         await AppendAllAsync(streamKey, AppendKind.InProgress, [new CallEnded(streamKey, PartyName(endedBy), reason, talk, now)], extra);
     }
+
+    /// <summary>A dialog taken back after a restart whose party was found gone before it showed life since: its end
+    /// may have been during the outage, so it is ended as one whose end was not seen (talk taken as its grant, see
+    /// <see cref="EndAsync"/>), not charged up to the moment the pings noticed.</summary>
+    public ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason) =>
+        new(EndAsync(CallStreams.Key(key.CallId, key.FromTag), "system", reason, endSeen: false));
 
     /// <summary>A BYE for a dialog the proxy has no state for (it was set up before a restart): the call is
     /// found among the recovered open calls by Call-ID and either tag, and ended like any other.</summary>

@@ -12,8 +12,10 @@ public sealed record StreamEvent(string StreamKey, object Event);
 public sealed record NewCall(string CallKey, InviteRequest Invite, RoutingResult Route, bool IsEmergency, Instant Now);
 
 /// <summary>A call the event store still showed open when this controller started (taken back by <c>CallRecovery</c>),
-/// as its CDR describes it. <paramref name="AnsweredAt"/> null: it was not answered (it is failed at once).</summary>
-public sealed record RecoveredCall(string CallKey, string? SourceTenantId, string? Destination, bool IsEmergency, Instant ReceivedAt, Instant? AnsweredAt);
+/// as its CDR describes it. <paramref name="AnsweredAt"/> null: it was not answered (it is failed at once).
+/// <paramref name="CardId"/>: the calling card that pays for it (null: not a card call; the caller's tenant pays).</summary>
+public sealed record RecoveredCall(string CallKey, string? SourceTenantId, string? Destination, bool IsEmergency, Instant ReceivedAt, Instant? AnsweredAt,
+    string? CardId = null);
 
 /// <summary>A guard's answer: let the call through (maybe with a longest duration), or refuse it.</summary>
 public abstract record GuardDecision

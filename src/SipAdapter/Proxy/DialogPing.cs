@@ -16,4 +16,9 @@ internal sealed class DialogPing(DialogParty party)
     public int Failures { get; set; }
 
     public string PartyName => Party == DialogParty.Caller ? "caller" : "callee";
+
+    /// <summary>The party showed it is alive since this process has the dialog (always, for a dialog set up here; for one
+    /// restored after a restart, once it answered a ping or sent a request). A party found gone before that may have gone
+    /// while no process watched: the dialog's end was not seen.</summary>
+    public bool SeenAlive { get; set; } = true;
 }

@@ -120,9 +120,11 @@ public interface IProxyPolicy
     ValueTask<bool> OnFailoverAsync(DialogKey key, int targetIndex) => ValueTask.FromResult(true);
 
     /// <summary>A target answered with 2xx. The 2xx is relayed to the caller after this completes.</summary>
-    /// <param name="calleeCallId">The Call-ID the answering target saw: the caller's (<paramref name="key"/>) unless the
-    /// target hides topology, then the alias the proxy generated for the callee leg (what the carrier's own records show).</param>
-    ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId);
+    /// <param name="dialog">The dialog as the proxy keeps it, to be recorded with the answer so that a new process can carry
+    /// it on after a restart (<see cref="SipServer.RestoreDialogAsync"/>). <see cref="DialogState.CalleeCallId"/> is the
+    /// Call-ID the answering target saw when it is not the caller's (<paramref name="key"/>): the alias the proxy generated
+    /// for a topology-hidden callee leg (what the carrier's own records show).</param>
+    ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, DialogState dialog);
 
     /// <summary>Asked once right after <see cref="OnAnsweredAsync"/> completed: the dialog's maximum duration counted from
     /// the answer, replacing <see cref="ForwardInvite.MaxDuration"/> (a limit decided at the INVITE may need another value
@@ -140,6 +142,12 @@ public interface IProxyPolicy
     /// <summary>An established dialog ended (BYE from either side, or the proxy tore it down). Called once per
     /// answered dialog, before the BYE is forwarded.</summary>
     ValueTask OnEndedAsync(DialogKey key, DialogParty endedBy, string reason);
+
+    /// <summary>Instead of <see cref="OnEndedAsync"/> (with <see cref="DialogParty.Proxy"/>) for a dialog restored after a
+    /// restart (<see cref="SipServer.RestoreDialogAsync"/>) whose party was found gone by the keep-alive before it showed
+    /// any sign of life since the restore: it may have gone while no process watched, so when the dialog really ended is
+    /// unknown. The proxy sends the BYEs as for any dead dialog. Optional: the default reports it as ended by the proxy.</summary>
+    ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason) => OnEndedAsync(key, DialogParty.Proxy, reason);
 
     /// <summary>A re-INVITE inside an answered dialog was accepted with 2xx (new offer/answer, e.g. a codec or
     /// bandwidth change). Called before that 2xx is relayed; not called for retransmissions. Optional: the default

@@ -68,6 +68,7 @@ internal sealed class ProxiedDialog(DialogKey key, string calleeTag, SipEndpoint
 
     public void SawRequest(DialogParty party, uint cseq)
     {
+        (party == DialogParty.Caller ? CallerPing : CalleePing).SeenAlive = true;
         if (party == DialogParty.Caller && cseq > CallerCSeq)
         {
             CallerCSeq = cseq;

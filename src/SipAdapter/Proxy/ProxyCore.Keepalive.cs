@@ -91,6 +91,7 @@ internal sealed partial class ProxyCore
                 break;
             default:
                 ping.Failures = 0;
+                ping.SeenAlive = true;
                 break;
         }
     }
@@ -121,6 +122,7 @@ internal sealed partial class ProxyCore
         var reason = ping.Failures > 1 ? $"dialog dead: {ping.PartyName} {what}, {ping.Failures} times in a row" : $"dialog dead: {ping.PartyName} {what}";
         _logger.LogWarning("Dialog {Key} ended: {Reason}; sending BYE to both parties", dialog.Key, reason);
         Counters.Increment(SipCounter.DeadDialogsEnded);
-        await EndDialogByProxyAsync(context, dialog, reason).ConfigureAwait(false);
+        // A restored dialog whose party never showed life since the restart: it may have gone during the outage.
+        await EndDialogByProxyAsync(context, dialog, reason, endSeen: ping.SeenAlive).ConfigureAwait(false);
     }
 }

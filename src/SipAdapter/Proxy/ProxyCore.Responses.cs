@@ -145,13 +145,6 @@ internal sealed partial class ProxyCore
             invite.Answered = true;
             invite.AnsweredBranch = client;
             invite.Finished = true;
-            // Write-ahead: the answer is durable before the caller learns of it.
-            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, response.CallId), "OnAnsweredAsync").ConfigureAwait(false);
-            if (MaxDurationAfterAnswer(invite.Key) is { } afterAnswer)
-            {
-                invite.MaxDuration = afterAnswer;
-            }
-            Counters.Increment(SipCounter.CallsAnswered);
             var callerContacts = invite.Request.Contacts;
             var calleeContacts = response.Contacts;
             var dialog = new ProxiedDialog(invite.Key, response.To.Tag ?? "", invite.Source, client.Destination, index,
@@ -167,6 +160,14 @@ internal sealed partial class ProxyCore
                 CallerRouteSet = invite.Request.GetValues(SipHeaderId.RecordRoute),
                 CalleeRouteSet = CalleeRouteSetOf(response),
             };
+            // Write-ahead: the answer (and what a new process needs to carry the dialog on) is durable before the caller learns of it.
+            var state = StateOf(dialog);
+            await CallPolicyAsync(() => _policy.OnAnsweredAsync(invite.Key, index, response.Body, state), "OnAnsweredAsync").ConfigureAwait(false);
+            if (MaxDurationAfterAnswer(invite.Key) is { } afterAnswer)
+            {
+                invite.MaxDuration = afterAnswer;
+            }
+            Counters.Increment(SipCounter.CallsAnswered);
             var max = (invite.MaxDuration, _maxDialogDuration) switch
             {
                 ({ } perCall, { } global) => perCall < global ? perCall : global,
@@ -214,7 +215,8 @@ internal sealed partial class ProxyCore
 
     /// <summary>The dialog reached its maximum duration (<see cref="ForwardInvite.MaxDuration"/> or
     /// <c>MaxDialogDuration</c>): end it on both sides so that what the call holds (limits, credit) is released.</summary>
-    private Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog)
+    /// <param name="endSeen">False for a restored dialog whose limit passed before it was restored (<see cref="IProxyPolicy.OnRestoredDialogLostAsync"/>).</param>
+    private Task OnDialogExpiredAsync(CallContext context, ProxiedDialog dialog, bool endSeen = true)
     {
         if (context.Dialog != dialog || dialog.Ended)
         {
@@ -222,18 +224,25 @@ internal sealed partial class ProxyCore
         }
 
         _logger.LogWarning("Dialog {Key} reached the maximum duration; sending BYE to both parties", dialog.Key);
-        return EndDialogByProxyAsync(context, dialog, "maximum duration reached");
+        return EndDialogByProxyAsync(context, dialog, endSeen ? "maximum duration reached" : "maximum duration reached while no controller carried the dialog", endSeen);
     }
 
     /// <summary>The proxy ends an answered dialog itself (maximum duration, dead party): the policy is told first
     /// (write-ahead), then each party gets a BYE that follows its route set with its leg's From/To and the next CSeq
     /// of our side of the dialog.</summary>
-    private async Task EndDialogByProxyAsync(CallContext context, ProxiedDialog dialog, string reason)
+    private async Task EndDialogByProxyAsync(CallContext context, ProxiedDialog dialog, string reason, bool endSeen = true)
     {
         dialog.Ended = true;
         dialog.StopTimers();
         Counters.Increment(SipCounter.CallsEnded);
-        await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, reason), "OnEndedAsync").ConfigureAwait(false);
+        if (endSeen)
+        {
+            await CallPolicyAsync(() => _policy.OnEndedAsync(dialog.Key, DialogParty.Proxy, reason), "OnEndedAsync").ConfigureAwait(false);
+        }
+        else
+        {
+            await CallPolicyAsync(() => _policy.OnRestoredDialogLostAsync(dialog.Key, reason), "OnRestoredDialogLostAsync").ConfigureAwait(false);
+        }
         if (OwnRequestToward(dialog, DialogParty.Callee, context.CallId) is { } toCallee)
         {
             await SendOwnRequestAsync(context, "BYE", toCallee, dialog.CallerCSeq + dialog.Leg.CSeqOffset + 1, null, null).ConfigureAwait(false);

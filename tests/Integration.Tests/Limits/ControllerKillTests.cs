@@ -70,7 +70,7 @@ public sealed class ControllerKillTests
         view.Pbxs.Single(p => p.Id == "globex-main").Calls.ShouldBe(4);
         view.Tenants.Single(t => t.Id == "acme").Calls.ShouldBe(4);
 
-        // The held calls end by their BYE, through the new process (unknown dialogs, matched among the recovered calls).
+        // The held calls end by their BYE, through the new process (their dialogs restored from CallAnswered).
         var result = await held.WaitAsync(SippRun);
         result.AllCallsSucceeded.ShouldBeTrue(result.ToString());
         await held.DisposeAsync();
@@ -94,7 +94,7 @@ public sealed class ControllerKillTests
         closed.EndedBy.ShouldBe("operator");
         // Nobody saw it end: not billed up to the close (the controller was down meanwhile), the reason says so.
         closed.Reason.ShouldStartWith("closed by test: caller PBX died with the controller; end never seen");
-        cdrs.Where(c => c.Source == $"udp:{Acme}:{heldPort}").ShouldAllBe(c => c.EndedBy == "unknown");
+        cdrs.Where(c => c.Source == $"udp:{Acme}:{heldPort}").ShouldAllBe(c => c.EndedBy == "caller"); // dialogs restored from CallAnswered
         await using var session = store.QuerySession();
         foreach (var cdr in cdrs)
             (await session.Events.FetchStreamAsync(cdr.Id)).Count(e => e.Data is CallEnded).ShouldBe(1, cdr.Id);

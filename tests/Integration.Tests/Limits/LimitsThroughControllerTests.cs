@@ -169,11 +169,15 @@ public sealed class LimitsThroughControllerTests
         await using (var second = await StartAsync(schema))
             await TheOpenCallsAreCountedAsync(second);
 
-        // A controller whose maximum call duration these calls have outlived does not count them: the recovered
-        // dialogs cannot be ended by its proxy, so they count only as long as they could still be up.
+        // A controller whose maximum call duration these calls have outlived does not count them, and its proxy ends
+        // the dialogs it takes back at once (BYE to both), as calls whose end was not seen.
         await using var third = await StartAsync(schema, maxCallDuration: TimeSpan.FromMilliseconds(1));
-        (await third.OpenCdrsAsync()).Count.ShouldBe(4);
         third.Registry.OpenDialogCount.ShouldBe(0);
+        await Await.UntilAsync(() => third.OpenCdrsAsync(), open => open.Count == 0, Patience, "the outlived calls ended");
+        await using var session = third.Store.QuerySession();
+        var ended = await session.Query<Cdr>().ToListAsync();
+        ended.Count.ShouldBe(4);
+        ended.ShouldAllBe(c => c.EndedBy == "system" && c.Reason!.Contains("end never seen"));
     }
 
     private static async Task TheOpenCallsAreCountedAsync(LimitsController second)

@@ -52,9 +52,13 @@ public sealed class FakeProxyPolicy : IProxyPolicy
     /// <summary>The callee-side Call-ID reported with each answer.</summary>
     public ConcurrentQueue<string> AnsweredCalleeCallIds { get; } = new();
 
-    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, string calleeCallId)
+    /// <summary>The dialog state of each answer, as the proxy reported it.</summary>
+    public ConcurrentQueue<DialogState> AnsweredDialogs { get; } = new();
+
+    public async ValueTask OnAnsweredAsync(DialogKey key, int targetIndex, ReadOnlyMemory<byte> answerBody, DialogState dialog)
     {
-        AnsweredCalleeCallIds.Enqueue(calleeCallId);
+        AnsweredCalleeCallIds.Enqueue(dialog.CalleeCallId ?? key.CallId);
+        AnsweredDialogs.Enqueue(dialog);
         if (AnswerDelay > TimeSpan.Zero)
         {
             await Task.Delay(AnswerDelay);
@@ -78,6 +82,12 @@ public sealed class FakeProxyPolicy : IProxyPolicy
     public ValueTask OnReinviteAsync(DialogKey key, DialogParty sentBy, ReadOnlyMemory<byte> offerBody, ReadOnlyMemory<byte> answerBody)
     {
         Record(new PolicyEvent("Reinvite", key, -1, 0, "", sentBy));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask OnRestoredDialogLostAsync(DialogKey key, string reason)
+    {
+        Record(new PolicyEvent("Lost", key, -1, 0, reason, DialogParty.Proxy));
         return ValueTask.CompletedTask;
     }
 
