@@ -106,7 +106,7 @@ public sealed class CarrierEdgeTests(CarrierEdgeFixture f) : IClassFixture<Carri
     public async Task The_gateway_password_is_never_shown_by_the_provisioning_and_route_queries()
     {
         using var http = new HttpClient { BaseAddress = new Uri(f.HttpUrl) };
-        foreach (var path in new[] { "/api/provisioning", $"/api/provisioning?at={Uri.EscapeDataString(f.Now.ToString())}", "/api/route?from=acme-hq&number=00442071234567" })
+        foreach (var path in new[] { "/api/provisioning", $"/api/provisioning?at={Uri.EscapeDataString(NodaTime.Text.InstantPattern.ExtendedIso.Format(f.Now))}", "/api/route?from=acme-hq&number=00442071234567" })
         {
             var response = await http.GetAsync(path);
             response.EnsureSuccessStatusCode();
