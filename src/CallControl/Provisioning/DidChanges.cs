@@ -36,7 +36,7 @@ public static class DidChanges
         text = text?.Trim() ?? "";
         var cut = text.IndexOf("..", StringComparison.Ordinal);
         var (first, last) = cut >= 0 ? (text[..cut], text[(cut + 2)..])
-            : text.IndexOf('-', 1) is var dash and > 0 ? (text[..dash], text[(dash + 1)..])
+            : text.Length > 1 && text.IndexOf('-', 1) is var dash and > 0 ? (text[..dash], text[(dash + 1)..])
             : (text, text);
         var ok = ProvisioningValidator.CheckE164(errors, NumberField, first);
         ok &= last == first || ProvisioningValidator.CheckE164(errors, NumberField, last);
