@@ -156,9 +156,20 @@ internal sealed class DidTable
         if (_shards.Length == 0 || !E164.IsValid(first) || !E164.IsValid(last) || first.Length != last.Length) return found;
         var lo = first.Length * LengthUnit + E164.Digits(first);
         var hi = first.Length * LengthUnit + E164.Digits(last);
-        var s = Math.Max(0, ShardOf(lo));
-        var i = Array.FindLastIndex(_shards[s], e => e.First <= lo);
-        if (i < 0) i = 0; // lo is before every entry: start at the first
+        var s = ShardOf(lo);
+        var i = 0; // lo is before every entry: start at the first
+        if (s >= 0)
+        {
+            var shard = _shards[s];
+            int a = 0, b = shard.Length - 1;
+            while (a < b) // the last entry whose First <= lo (the shard's first entry is one)
+            {
+                var mid = (a + b + 1) >>> 1;
+                if (shard[mid].First <= lo) a = mid; else b = mid - 1;
+            }
+            i = a;
+        }
+        else s = 0;
         for (; s < _shards.Length; s++, i = 0)
             for (; i < _shards[s].Length; i++)
             {

@@ -69,8 +69,7 @@ public static class ProvisioningEndpoints
 
     private static async Task<IResult> Answer(ProvisioningOutcome outcome, string title, bool dryRun, LiveRoutingTable routing, CancellationToken ct)
     {
-        if (outcome.NotFound)
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such DID range", detail: string.Join("; ", outcome.Errors));
+        if (outcome.NotFound) return Problems.BadRequest("No such DID range", outcome.Errors, StatusCodes.Status404NotFound);
         if (!outcome.IsValid) return Problems.BadRequest(title, outcome.Errors);
         if (outcome.Conflict is { } conflict)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provisioning changed concurrently", detail: conflict);
@@ -98,10 +97,10 @@ public static class ProvisioningEndpoints
 
 internal static class Problems
 {
-    public static IResult BadRequest(string title, IEnumerable<ProvisioningError> errors) =>
+    public static IResult BadRequest(string title, IEnumerable<ProvisioningError> errors, int status = StatusCodes.Status400BadRequest) =>
         Results.Problem(new ProblemDetails
         {
-            Status = StatusCodes.Status400BadRequest,
+            Status = status,
             Title = title,
             Detail = string.Join("; ", errors.Select(e => e.ToString())),
             Extensions = { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() },

@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 
 namespace CallControl.Host.Cli;
 
-public class DidsSettings : CommonSettings
+public class DidsSettings : CommandSettings
 {
     [CommandArgument(0, "<NUMBERS>")]
     [Description("One E.164 number (+31205550150) or a range: +31205550100-+31205550199 or +31205550100..+31205550199")]
@@ -25,7 +25,7 @@ public class DidsSettings : CommonSettings
     public string BaseUrl => Http ?? (Environment.GetEnvironmentVariable("CALLCONTROL_HTTP") is { Length: > 0 } v ? v : "http://127.0.0.1:8080");
 
     public override ValidationResult Validate() =>
-        !Uri.TryCreate(BaseUrl, UriKind.Absolute, out _) ? ValidationResult.Error($"--http: '{BaseUrl}' is not an absolute URL") : base.Validate();
+        !Uri.TryCreate(BaseUrl, UriKind.Absolute, out _) ? ValidationResult.Error($"--http: '{BaseUrl}' is not an absolute URL") : ValidationResult.Success();
 }
 
 public sealed class DidsAssignSettings : DidsSettings
@@ -47,7 +47,7 @@ public sealed class DidsAssignSettings : DidsSettings
 public static class DidsCommands
 {
     public static void Register(IConfigurator config) =>
-        config.AddBranch<CommonSettings>("dids", dids =>
+        config.AddBranch("dids", dids =>
         {
             dids.SetDescription("Assign, reassign or unassign one DID or range on the running controller");
             dids.AddCommand<DidsAssignCommand>("assign").WithDescription("Assign numbers to a PBX, or move them there (--pbx)");

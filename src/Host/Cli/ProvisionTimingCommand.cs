@@ -23,8 +23,8 @@ public sealed class ProvisionTimingSettings : CommonSettings
     public int Repeat { get; init; } = 5;
 
     [CommandOption("--chunk <N>")]
-    [Description("DIDs added per apply while seeding (default 100000)")]
-    public int Chunk { get; init; } = 100_000;
+    [Description("Events appended per transaction while seeding (default 10000)")]
+    public int Chunk { get; init; } = 10_000;
 
     public override ValidationResult Validate()
     {
@@ -50,17 +50,23 @@ public sealed class ProvisionTimingCommand : AsyncCommand<ProvisionTimingSetting
         using var store = settings.OpenStore();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var log = new ProvisioningLog(store);
-        var seeder = new ProvisioningService(store, new ProvisioningStateCache(log), SystemClock.Instance);
         var watch = Stopwatch.StartNew();
         var (existing, _) = await log.LoadAsync(ct: ct);
         if (existing.DidRanges.Count == 0)
         {
-            for (var dids = Math.Min(settings.Chunk, settings.Dids); ; dids = Math.Min(dids + settings.Chunk, settings.Dids))
+            // The events a document apply of the whole cloud would record, appended --chunk at a time with the log entry
+            // last: one session with a million streams is quadratic in Marten's unit of work (a 100 000-event apply did
+            // not finish in 4 minutes), and growing documents would validate and plan the whole cloud per chunk.
+            var changes = ProvisioningPlanner.Plan(ProvisioningState.Empty, Cloud(settings.Dids, settings.Dids / 1_000, settings.Lcr, owner: _ => 0),
+                SystemClock.Instance.GetCurrentInstant());
+            for (var from = 0; from < changes.Count; from += settings.Chunk)
             {
-                var seeded = await seeder.ApplyAsync(Cloud(dids, settings.Dids / 1_000, settings.Lcr, owner: _ => 0), ct: ct);
-                if (!seeded.IsValid || seeded.IsConflict) return Exit.Usage($"dev provision-timing: seeding failed: {seeded.Conflict}{string.Join("; ", seeded.Errors)}");
-                AnsiConsole.MarkupLineInterpolated($"seeded {dids:N0} DIDs ({seeded.Changes.Count:N0} events) at {watch.Elapsed.TotalSeconds:N1} s");
-                if (dids == settings.Dids) break;
+                await using var session = store.LightweightSession();
+                foreach (var change in changes.Skip(from).Take(settings.Chunk)) session.Events.Append(change.StreamKey, change.Event);
+                if (from + settings.Chunk >= changes.Count)
+                    session.Events.StartStream(ProvisioningStreams.Log, new ProvisioningDocumentApplied(changes.Count, SystemClock.Instance.GetCurrentInstant()));
+                await session.SaveChangesAsync(ct);
+                AnsiConsole.MarkupLineInterpolated($"seeded {Math.Min(from + settings.Chunk, changes.Count):N0} of {changes.Count:N0} events at {watch.Elapsed.TotalSeconds:N1} s");
             }
         }
         else AnsiConsole.MarkupLineInterpolated($"schema holds {existing.DidRanges.Count:N0} DID ranges already; not seeding (read in {watch.Elapsed.TotalSeconds:N1} s)");
