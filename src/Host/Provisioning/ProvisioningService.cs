@@ -32,6 +32,11 @@ public sealed record ProvisioningOutcome(IReadOnlyList<ProvisioningError> Errors
 /// after <see cref="MaxAttempts"/> lost races reports a conflict. Appends thereby also commit one after the
 /// other, which keeps the followers' "events after sequence n" reads complete.
 /// </para>
+/// <para>
+/// Single DID changes (<see cref="AssignDidsAsync"/>, <see cref="UnassignDidsAsync"/>) go the same way with a
+/// <see cref="ProvisioningChangeApplied"/> as the log entry, but are planned by looking up what they touch in the state
+/// and its DID index instead of diffing a whole document.
+/// </para>
 /// </summary>
 public sealed class ProvisioningService(IDocumentStore store, IProvisioningStateSource source, IClock clock)
 {
@@ -47,10 +52,9 @@ public sealed class ProvisioningService(IDocumentStore store, IProvisioningState
     {
         var errors = ProvisioningValidator.Validate(document);
         if (errors.Count > 0) return new ProvisioningOutcome(errors, []);
-        var outcome = await CommitAsync((head, now) => new ProvisioningPlan([], ProvisioningPlanner.Plan(head.State, document!, now)),
+        return await CommitAsync((head, now) => new ProvisioningPlan([], ProvisioningPlanner.Plan(head.State, document!, now)),
             (changes, now) => new ProvisioningDocumentApplied(changes, now), dryRun,
             "provisioning changed while this document was being applied", ct);
-        return outcome;
     }
 
     /// <summary>
