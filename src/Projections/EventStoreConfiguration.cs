@@ -45,7 +45,7 @@ public static class EventStoreConfiguration
         typeof(RoutingSettingsSet),
         typeof(CardAccessNumberAdded), typeof(CardAccessNumberRemoved),
         .. LimitsProvisioningEventTypes,
-        typeof(ProvisioningDocumentApplied),
+        typeof(ProvisioningDocumentApplied), typeof(ProvisioningChangeApplied),
     ];
 
     public static readonly Type[] CallEventTypes =

@@ -64,6 +64,15 @@ public sealed record RoutingSettingsSet(RoutingSettings Settings, Instant At) : 
 /// </summary>
 public sealed record ProvisioningDocumentApplied(int Changes, Instant At) : IProvisioningEvent;
 
+/// <summary>
+/// A single change (one DID range assigned, reassigned or unassigned: <c>PUT/DELETE /api/provisioning/dids/...</c>,
+/// <c>callcontrol dids assign|unassign</c>) made <paramref name="Changes"/> changes; <paramref name="Change"/> says
+/// which, e.g. <c>dids assign +31205550150 --pbx globex-main</c>. The other entry of
+/// <see cref="ProvisioningStreams.Log"/>: appended with the same expected version as a document apply, so the two
+/// cannot both pass against the same old state, and counted in the provisioning version the same way.
+/// </summary>
+public sealed record ProvisioningChangeApplied(int Changes, string Change, Instant At) : IProvisioningEvent;
+
 /// <summary>Stream keys of provisioning objects: one stream per object.</summary>
 public static partial class ProvisioningStreams
 {
@@ -76,7 +85,10 @@ public static partial class ProvisioningStreams
     public static string Carrier(string id) => $"carrier:{id}";
     public static string LcrRule(string id) => $"lcr:{id}";
     public const string Settings = "routing:settings";
-    /// <summary>One <see cref="ProvisioningDocumentApplied"/> per apply: its version is the provisioning version.</summary>
+    /// <summary>One <see cref="ProvisioningDocumentApplied"/> or <see cref="ProvisioningChangeApplied"/> per apply: its
+    /// version is the provisioning version.</summary>
     public const string Log = "provisioning:log";
+    /// <summary>The event is an entry of <see cref="Log"/> (one per apply): it counts in the provisioning version.</summary>
+    public static bool IsLogEntry(IProvisioningEvent e) => e is ProvisioningDocumentApplied or ProvisioningChangeApplied;
     public static string RangeId(string first, string last) => first == last ? first : $"{first}..{last}";
 }

@@ -156,7 +156,7 @@ public static partial class ProvisioningValidator
             errors.Add(new(field, $"'{Shorten(transport ?? "")}' is not a transport (udp, tcp or tls)"));
     }
 
-    private static bool CheckE164(List<ProvisioningError> errors, string field, string? number)
+    internal static bool CheckE164(List<ProvisioningError> errors, string field, string? number)
     {
         if (number is not null && E164.IsValid(number)) return true;
         errors.Add(new(field, $"'{Shorten(number ?? "")}' is not an E.164 number (+ and up to 15 digits)"));
@@ -177,5 +177,5 @@ public static partial class ProvisioningValidator
         return range;
     }
 
-    private static string Shorten(string s) => s.Length <= 64 ? s : s[..61] + "...";
+    internal static string Shorten(string s) => s.Length <= 64 ? s : s[..61] + "...";
 }

@@ -145,6 +145,41 @@ internal sealed class DidTable
         return key <= entry.Last ? entry.Range : null;
     }
 
+    /// <summary>
+    /// The ranges that share a number with <paramref name="first"/>..<paramref name="last"/> (E.164, same length,
+    /// in order), in table order. Ranges are disjoint, so these are the one that starts before <paramref name="first"/>
+    /// and reaches it, if any, and those that start inside: log n + what is found, not a scan.
+    /// </summary>
+    public List<DidRangeState> Overlapping(string first, string last)
+    {
+        var found = new List<DidRangeState>();
+        if (_shards.Length == 0 || !E164.IsValid(first) || !E164.IsValid(last) || first.Length != last.Length) return found;
+        var lo = first.Length * LengthUnit + E164.Digits(first);
+        var hi = first.Length * LengthUnit + E164.Digits(last);
+        var s = ShardOf(lo);
+        var i = 0; // lo is before every entry: start at the first
+        if (s >= 0)
+        {
+            var shard = _shards[s];
+            int a = 0, b = shard.Length - 1;
+            while (a < b) // the last entry whose First <= lo (the shard's first entry is one)
+            {
+                var mid = (a + b + 1) >>> 1;
+                if (shard[mid].First <= lo) a = mid; else b = mid - 1;
+            }
+            i = a;
+        }
+        else s = 0;
+        for (; s < _shards.Length; s++, i = 0)
+            for (; i < _shards[s].Length; i++)
+            {
+                ref readonly var e = ref _shards[s][i];
+                if (e.First > hi) return found;
+                if (e.Last >= lo) found.Add(e.Range);
+            }
+        return found;
+    }
+
     /// <summary>Index of the last shard whose head is at or below <paramref name="key"/>; -1 if none.</summary>
     private int ShardOf(long key)
     {

@@ -165,6 +165,9 @@ public sealed partial class RoutingSnapshot
         return null;
     }
 
+    /// <summary>The DID table as an index of the provisioned ranges (what a single DID change is checked against).</summary>
+    public DidRangeIndex DidIndex => new(_dids);
+
     /// <summary>The PBX that owns an E.164 number, and the DID range that says so.</summary>
     public (PbxTarget Pbx, string RangeId)? FindDid(string e164) =>
         TryFindDid(e164, out var pbx, out var range) ? (pbx.Target, range.RangeId) : null;

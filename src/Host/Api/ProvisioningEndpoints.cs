@@ -12,6 +12,9 @@ namespace CallControl.Host.Api;
 
 public sealed record ProvisioningApplied(int Changes, IReadOnlyList<string> Events);
 
+/// <summary>Body of <c>PUT /api/provisioning/dids/{range}</c>: the PBX the numbers ring (its tenant owns them).</summary>
+public sealed record DidAssignment(string? Pbx);
+
 /// <summary>HTTP API for provisioning: PUT the whole desired state, GET it back (optionally as of an instant).</summary>
 public static class ProvisioningEndpoints
 {
@@ -27,6 +30,50 @@ public static class ProvisioningEndpoints
         if (outcome.Conflict is { } conflict)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provisioning changed concurrently", detail: conflict);
         if (!dryRun) await routing.RefreshAsync(request.HttpContext.RequestAborted);
+        return Results.Ok(new ProvisioningApplied(outcome.Changes.Count,
+            outcome.Changes.Select(c => $"{c.StreamKey}: {c.Event.GetType().Name}").ToList()));
+    }
+
+    /// <summary>
+    /// Assigns one DID or range to a PBX, or moves it there: <c>PUT /api/provisioning/dids/+31205550150</c> or
+    /// <c>.../dids/+31205550100..+31205550199</c> (the range id) with <c>{ "pbx": "globex-main" }</c>. The resource is
+    /// the range as it is assigned; the same PUT twice changes nothing the second time. 400 when the change is
+    /// invalid (unknown PBX, overlap, malformed number), 409 on a lost race, as for a document.
+    /// </summary>
+    [WolverinePut("/api/provisioning/dids/{range}")]
+    public static async Task<IResult> PutDids(string range, HttpRequest request, ProvisioningService provisioning, LiveRoutingTable routing)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        DidAssignment? body;
+        try
+        {
+            body = await System.Text.Json.JsonSerializer.DeserializeAsync<DidAssignment>(request.Body, ProvisioningJson.Options, ct);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return Problems.BadRequest("Malformed DID assignment", [new ProvisioningError(ex.Path is { Length: > 0 } p ? p : "$", ex.Message.Split(" Path:")[0])]);
+        }
+        var dryRun = request.Query.ContainsKey("dryRun");
+        return await Answer(await provisioning.AssignDidsAsync(Uri.UnescapeDataString(range), body?.Pbx, dryRun, ct), "Invalid DID assignment", dryRun, routing, ct);
+    }
+
+    /// <summary>Unassigns one DID range exactly as it was assigned: <c>DELETE /api/provisioning/dids/+31205550150</c>.
+    /// 404 when no such range is assigned (the problem names the range a single number is part of).</summary>
+    [WolverineDelete("/api/provisioning/dids/{range}")]
+    public static async Task<IResult> DeleteDids(string range, HttpRequest request, ProvisioningService provisioning, LiveRoutingTable routing)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var dryRun = request.Query.ContainsKey("dryRun");
+        return await Answer(await provisioning.UnassignDidsAsync(Uri.UnescapeDataString(range), dryRun, ct), "Invalid DID unassignment", dryRun, routing, ct);
+    }
+
+    private static async Task<IResult> Answer(ProvisioningOutcome outcome, string title, bool dryRun, LiveRoutingTable routing, CancellationToken ct)
+    {
+        if (outcome.NotFound) return Problems.BadRequest("No such DID range", outcome.Errors, StatusCodes.Status404NotFound);
+        if (!outcome.IsValid) return Problems.BadRequest(title, outcome.Errors);
+        if (outcome.Conflict is { } conflict)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provisioning changed concurrently", detail: conflict);
+        if (!dryRun && outcome.Changes.Count > 0) await routing.RefreshAsync(ct);
         return Results.Ok(new ProvisioningApplied(outcome.Changes.Count,
             outcome.Changes.Select(c => $"{c.StreamKey}: {c.Event.GetType().Name}").ToList()));
     }
@@ -50,10 +97,10 @@ public static class ProvisioningEndpoints
 
 internal static class Problems
 {
-    public static IResult BadRequest(string title, IEnumerable<ProvisioningError> errors) =>
+    public static IResult BadRequest(string title, IEnumerable<ProvisioningError> errors, int status = StatusCodes.Status400BadRequest) =>
         Results.Problem(new ProblemDetails
         {
-            Status = StatusCodes.Status400BadRequest,
+            Status = status,
             Title = title,
             Detail = string.Join("; ", errors.Select(e => e.ToString())),
             Extensions = { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() },

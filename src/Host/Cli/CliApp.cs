@@ -14,6 +14,7 @@ public static class CliApp
             config.SetApplicationName("callcontrol");
             config.AddCommand<ServeCommand>("serve").WithDescription("Run the controller: SIP, HTTP API, event store");
             config.AddCommand<ProvisionCommand>("provision").WithDescription("Apply a provisioning document (JSON)");
+            DidsCommands.Register(config);
             config.AddCommand<CdrsCommand>("cdrs").WithDescription("List call detail records");
             config.AddCommand<ReplayCommand>("replay").WithDescription("Show a call's events in order");
             config.AddBranch<CommonSettings>("calls", calls =>

@@ -23,8 +23,8 @@ public sealed class ProvisionTimingSettings : CommonSettings
     public int Repeat { get; init; } = 5;
 
     [CommandOption("--chunk <N>")]
-    [Description("DIDs added per apply while seeding (default 100000)")]
-    public int Chunk { get; init; } = 100_000;
+    [Description("Events appended per transaction while seeding (default 10000)")]
+    public int Chunk { get; init; } = 10_000;
 
     public override ValidationResult Validate()
     {
@@ -40,7 +40,8 @@ public sealed class ProvisionTimingSettings : CommonSettings
 /// <c>callcontrol dev provision-timing --schema provbench</c>: seeds a throw-away schema with a generated cloud
 /// (unless it holds provisioning already), then times reassigning one DID through <see cref="ProvisioningService"/>:
 /// once with a cold state (the whole log read and folded, as every apply did before the state was kept), then
-/// <c>--repeat</c> times on the warm state (only the version checked and the events since read).
+/// <c>--repeat</c> times on the warm state (only the version checked and the events since read); then the same
+/// reassignment as a single change (<see cref="ProvisioningService.AssignDidsAsync"/>) against a live routing table.
 /// </summary>
 public sealed class ProvisionTimingCommand : AsyncCommand<ProvisionTimingSettings>
 {
@@ -49,17 +50,23 @@ public sealed class ProvisionTimingCommand : AsyncCommand<ProvisionTimingSetting
         using var store = settings.OpenStore();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var log = new ProvisioningLog(store);
-        var seeder = new ProvisioningService(store, new ProvisioningStateCache(log), SystemClock.Instance);
         var watch = Stopwatch.StartNew();
         var (existing, _) = await log.LoadAsync(ct: ct);
         if (existing.DidRanges.Count == 0)
         {
-            for (var dids = Math.Min(settings.Chunk, settings.Dids); ; dids = Math.Min(dids + settings.Chunk, settings.Dids))
+            // The events a document apply of the whole cloud would record, appended --chunk at a time with the log entry
+            // last: one session with a million streams is quadratic in Marten's unit of work (a 100 000-event apply did
+            // not finish in 4 minutes), and growing documents would validate and plan the whole cloud per chunk.
+            var changes = ProvisioningPlanner.Plan(ProvisioningState.Empty, Cloud(settings.Dids, settings.Dids / 1_000, settings.Lcr, owner: _ => 0),
+                SystemClock.Instance.GetCurrentInstant());
+            for (var from = 0; from < changes.Count; from += settings.Chunk)
             {
-                var seeded = await seeder.ApplyAsync(Cloud(dids, settings.Dids / 1_000, settings.Lcr, owner: _ => 0), ct: ct);
-                if (!seeded.IsValid || seeded.IsConflict) return Exit.Usage($"dev provision-timing: seeding failed: {seeded.Conflict}{string.Join("; ", seeded.Errors)}");
-                AnsiConsole.MarkupLineInterpolated($"seeded {dids:N0} DIDs ({seeded.Changes.Count:N0} events) at {watch.Elapsed.TotalSeconds:N1} s");
-                if (dids == settings.Dids) break;
+                await using var session = store.LightweightSession();
+                foreach (var change in changes.Skip(from).Take(settings.Chunk)) session.Events.Append(change.StreamKey, change.Event);
+                if (from + settings.Chunk >= changes.Count)
+                    session.Events.StartStream(ProvisioningStreams.Log, new ProvisioningDocumentApplied(changes.Count, SystemClock.Instance.GetCurrentInstant()));
+                await session.SaveChangesAsync(ct);
+                AnsiConsole.MarkupLineInterpolated($"seeded {Math.Min(from + settings.Chunk, changes.Count):N0} of {changes.Count:N0} events at {watch.Elapsed.TotalSeconds:N1} s");
             }
         }
         else AnsiConsole.MarkupLineInterpolated($"schema holds {existing.DidRanges.Count:N0} DID ranges already; not seeding (read in {watch.Elapsed.TotalSeconds:N1} s)");
@@ -100,6 +107,45 @@ public sealed class ProvisionTimingCommand : AsyncCommand<ProvisionTimingSetting
             $"DID reassignment on {state.DidRanges.Count:N0} DIDs / {state.LcrRules.Count:N0} LCR rules: cold {coldTime.TotalMilliseconds:N0} ms, warm median {times[times.Count / 2].TotalMilliseconds:N0} ms (min {times[0].TotalMilliseconds:N0}, max {times[^1].TotalMilliseconds:N0})");
         AnsiConsole.MarkupLineInterpolated(
             $"of which, in memory: validate {validate.TotalMilliseconds:N0} ms ({errors.Count} errors), plan {plan.TotalMilliseconds:N0} ms; reading + folding the whole log: {load.TotalMilliseconds:N0} ms");
+        state = null!;
+        return await TimeSingleChangesAsync(store, log, settings, ct);
+    }
+
+    /// <summary>
+    /// The same reassignment (DID 0 between PBX 0 and PBX 1) as a single change, as the controller makes it for
+    /// <c>PUT /api/provisioning/dids/{range}</c>: checked against a live routing table's state and DID index, appended
+    /// with the version check, then the table refreshed (the events since read and applied to the snapshot).
+    /// </summary>
+    private static async Task<int> TimeSingleChangesAsync(Marten.IDocumentStore store, ProvisioningLog log, ProvisionTimingSettings settings, CancellationToken ct)
+    {
+        var routing = new Routing.LiveRoutingTable(log, Microsoft.Extensions.Logging.Abstractions.NullLogger<Routing.LiveRoutingTable>.Instance);
+        var watch = Stopwatch.StartNew();
+        await routing.RefreshAsync(ct);
+        AnsiConsole.MarkupLineInterpolated($"single change: live routing table built from the log in {watch.Elapsed.TotalMilliseconds:N0} ms (start-up, once)");
+        var service = new ProvisioningService(store, routing, SystemClock.Instance);
+        const string number = "+31200000000";
+        var times = new List<TimeSpan>();
+        for (var i = 0; i < Math.Max(settings.Repeat, 5); i++)
+        {
+            var pbx = routing.Current.State.DidRanges[number].PbxId == "pbx0" ? "pbx1" : "pbx0";
+            watch.Restart();
+            var outcome = await service.AssignDidsAsync(number, pbx, ct: ct);
+            await routing.RefreshAsync(ct);
+            times.Add(watch.Elapsed);
+            if (!outcome.IsValid || outcome.IsConflict || routing.Current.FindDid(number)?.Pbx.PbxId != pbx)
+                return Exit.Usage($"dev provision-timing: single change failed: {outcome.Conflict}{string.Join("; ", outcome.Errors)}");
+            AnsiConsole.MarkupLineInterpolated($"single change: {watch.Elapsed.TotalMilliseconds:N1} ms, {outcome.Changes.Count} changes, routing table follows");
+        }
+        // The in-memory part alone: the checks and the plan against the live state.
+        var head = routing.Head!;
+        watch.Restart();
+        const int checks = 1_000;
+        for (var i = 0; i < checks; i++)
+            DidChanges.Assign(head.State, head.Dids, number, number, i % 2 == 0 ? "pbx2" : "pbx3", SystemClock.Instance.GetCurrentInstant());
+        var check = watch.Elapsed / checks;
+        times.Sort();
+        AnsiConsole.MarkupLineInterpolated(
+            $"DID reassignment as a single change on {head.State.DidRanges.Count:N0} DIDs: median {times[times.Count / 2].TotalMilliseconds:N1} ms (min {times[0].TotalMilliseconds:N1}, max {times[^1].TotalMilliseconds:N1}) incl. append and routing refresh; check + plan in memory {check.TotalMicroseconds:N1} µs");
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using CallControl.Provisioning;
+using CallControl.Routing;
 
 namespace CallControl.Host.Provisioning;
 
@@ -11,10 +12,20 @@ public sealed record ProvisioningHead(ProvisioningState State, long Sequence, lo
 {
     public static readonly ProvisioningHead Empty = new(ProvisioningState.Empty, 0, 0);
 
+    private DidRangeIndex? _dids;
+
+    /// <summary>The DID ranges of <see cref="State"/> sorted by number: the live routing table's DID table when it made
+    /// this head (always current, nothing built), else built from the state on first use (the CLI, once per process).</summary>
+    public DidRangeIndex Dids
+    {
+        get => _dids ??= DidRangeIndex.Of(State.DidRanges.Values);
+        init => _dids = value;
+    }
+
     /// <summary>This head with <paramref name="events"/> (read after <see cref="Sequence"/>, in order) folded in.</summary>
     public ProvisioningHead Advance(IReadOnlyList<(long Sequence, IProvisioningEvent Event)> events) =>
         events.Count == 0 ? this : new(State.ApplyAll(events.Select(e => e.Event)), events[^1].Sequence,
-            Version + events.Count(e => e.Event is ProvisioningDocumentApplied));
+            Version + events.Count(e => ProvisioningStreams.IsLogEntry(e.Event)));
 }
 
 /// <summary>An in-memory provisioning state that can be brought up to date by reading the events since it.</summary>

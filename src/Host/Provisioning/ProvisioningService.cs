@@ -11,6 +11,9 @@ public sealed record ProvisioningOutcome(IReadOnlyList<ProvisioningError> Errors
     /// <summary>Set when other applies kept committing first and this one gave up: nothing was changed.</summary>
     public string? Conflict { get; init; }
 
+    /// <summary>Set with <see cref="Errors"/> when what a single change names does not exist (HTTP 404).</summary>
+    public bool NotFound { get; init; }
+
     public bool IsValid => Errors.Count == 0;
     public bool IsConflict => Conflict is not null;
 
@@ -29,6 +32,11 @@ public sealed record ProvisioningOutcome(IReadOnlyList<ProvisioningError> Errors
 /// after <see cref="MaxAttempts"/> lost races reports a conflict. Appends thereby also commit one after the
 /// other, which keeps the followers' "events after sequence n" reads complete.
 /// </para>
+/// <para>
+/// Single DID changes (<see cref="AssignDidsAsync"/>, <see cref="UnassignDidsAsync"/>) go the same way with a
+/// <see cref="ProvisioningChangeApplied"/> as the log entry, but are planned by looking up what they touch in the state
+/// and its DID index instead of diffing a whole document.
+/// </para>
 /// </summary>
 public sealed class ProvisioningService(IDocumentStore store, IProvisioningStateSource source, IClock clock)
 {
@@ -44,7 +52,43 @@ public sealed class ProvisioningService(IDocumentStore store, IProvisioningState
     {
         var errors = ProvisioningValidator.Validate(document);
         if (errors.Count > 0) return new ProvisioningOutcome(errors, []);
+        return await CommitAsync((head, now) => new ProvisioningPlan([], ProvisioningPlanner.Plan(head.State, document!, now)),
+            (changes, now) => new ProvisioningDocumentApplied(changes, now), dryRun,
+            "provisioning changed while this document was being applied", ct);
+    }
 
+    /// <summary>
+    /// Assigns one DID or range (<c>+31205550150</c>, <c>+31205550100..+31205550199</c>) to a PBX, or moves it there:
+    /// checked against the in-memory state (<see cref="DidChanges.Assign"/>), appended with the same expected
+    /// version as a document apply, with a <see cref="ProvisioningChangeApplied"/> naming the change.
+    /// </summary>
+    public Task<ProvisioningOutcome> AssignDidsAsync(string numbers, string? pbxId, bool dryRun = false, CancellationToken ct = default)
+    {
+        var (first, last, errors) = DidChanges.Parse(numbers);
+        if (errors.Count > 0) return Task.FromResult(new ProvisioningOutcome(errors, []));
+        var change = $"dids assign {ProvisioningStreams.RangeId(first, last)} --pbx {pbxId}";
+        return CommitAsync((head, now) => DidChanges.Assign(head.State, head.Dids, first, last, pbxId, now),
+            (count, now) => new ProvisioningChangeApplied(count, change, now), dryRun, $"provisioning changed while '{change}' was being applied", ct);
+    }
+
+    /// <summary>Unassigns one DID range exactly as it was assigned (<see cref="DidChanges.Unassign"/>).</summary>
+    public Task<ProvisioningOutcome> UnassignDidsAsync(string numbers, bool dryRun = false, CancellationToken ct = default)
+    {
+        var (first, last, errors) = DidChanges.Parse(numbers);
+        if (errors.Count > 0) return Task.FromResult(new ProvisioningOutcome(errors, []));
+        var change = $"dids unassign {ProvisioningStreams.RangeId(first, last)}";
+        return CommitAsync((head, now) => DidChanges.Unassign(head.State, head.Dids, first, last, now),
+            (count, now) => new ProvisioningChangeApplied(count, change, now), dryRun, $"provisioning changed while '{change}' was being applied", ct);
+    }
+
+    /// <summary>
+    /// Plans against the current state and appends the plan with the log entry at the version it was planned at; on a
+    /// lost race catches up and plans again (the plan, and so its errors, may differ on the newer state), up to
+    /// <see cref="MaxAttempts"/> times.
+    /// </summary>
+    private async Task<ProvisioningOutcome> CommitAsync(Func<ProvisioningHead, Instant, ProvisioningPlan> plan,
+        Func<int, Instant, IProvisioningEvent> logEntry, bool dryRun, string conflict, CancellationToken ct)
+    {
         await _gate.WaitAsync(ct);
         try
         {
@@ -52,13 +96,15 @@ public sealed class ProvisioningService(IDocumentStore store, IProvisioningState
             {
                 var head = await CurrentAsync(ct);
                 var now = clock.GetCurrentInstant();
-                var changes = ProvisioningPlanner.Plan(head.State, document!, now);
+                var planned = plan(head, now);
+                if (!planned.IsValid) return new ProvisioningOutcome(planned.Errors, []) { NotFound = planned.NotFound };
+                var changes = planned.Changes;
                 if (dryRun || changes.Count == 0) return new ProvisioningOutcome([], changes);
                 if (BeforeAppend is { } hook) await hook(attempt, ct);
-                if (await TryAppendAsync(head.Version, changes, now, ct)) return new ProvisioningOutcome([], changes);
+                if (await TryAppendAsync(head.Version, logEntry(changes.Count, now), changes, ct)) return new ProvisioningOutcome([], changes);
                 if (attempt == MaxAttempts)
                     return ProvisioningOutcome.Conflicted(
-                        $"provisioning changed while this document was being applied ({MaxAttempts} attempts, each time another " +
+                        $"{conflict} ({MaxAttempts} attempts, each time another " +
                         $"apply committed first; last planned against version {head.Version}); nothing was changed, apply it again");
             }
         }
@@ -79,11 +125,10 @@ public sealed class ProvisioningService(IDocumentStore store, IProvisioningState
     }
 
     /// <summary>Appends the version marker and the changes in one transaction; false when the version moved on.</summary>
-    private async Task<bool> TryAppendAsync(long version, IReadOnlyList<ProvisioningChange> changes, Instant now, CancellationToken ct)
+    private async Task<bool> TryAppendAsync(long version, IProvisioningEvent applied, IReadOnlyList<ProvisioningChange> changes, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         // The marker first: a competing apply at the same version blocks on it and then fails, before its other appends.
-        var applied = new ProvisioningDocumentApplied(changes.Count, now);
         if (version == 0) session.Events.StartStream(ProvisioningStreams.Log, applied);
         else session.Events.Append(ProvisioningStreams.Log, version + 1, applied); // Marten: the version after this append
         foreach (var change in changes) session.Events.Append(change.StreamKey, change.Event);

@@ -49,7 +49,8 @@ public sealed class LiveRoutingTable(ProvisioningLog log, ILogger<LiveRoutingTab
             // The next snapshot reuses every table of the current one the events leave alone (see RoutingSnapshot.Apply).
             var next = _current.Apply(events.Select(e => e.Event).ToList());
             var state = next.State;
-            head = new ProvisioningHead(state, events[^1].Sequence, head.Version + events.Count(e => e.Event is ProvisioningDocumentApplied));
+            head = new ProvisioningHead(state, events[^1].Sequence, head.Version + events.Count(e => ProvisioningStreams.IsLogEntry(e.Event)))
+                { Dids = next.DidIndex };
             _current = next;
             _head = head;
             logger.LogInformation("Routing table now at event {Sequence} (provisioning version {Version}): {Pbxs} PBXs, {Ranges} DID ranges, {Gateways} gateways",

@@ -7,7 +7,7 @@ using Xunit;
 namespace CallControl.Tests.Routing;
 
 /// <summary>The sharded DID table under random assign/release with tiny shards (so shards split and empty):
-/// after every step it holds what a fresh build holds, and finds what a scan finds.</summary>
+/// after every step it holds what a fresh build holds, and finds (numbers, overlapping ranges) what a scan finds.</summary>
 public class DidTablePropertyTests
 {
     [Fact]
@@ -45,6 +45,15 @@ public class DidTablePropertyTests
                 for (var n = 31_200_000_000L - 5; n < 31_200_000_000L + 200 * 100 + 5; n += 3)
                     if (!ReferenceEquals(table.Find($"+{n}"), owner.GetValueOrDefault(n))) wrong.Add($"+{n}");
                 wrong.ShouldBeEmpty();
+
+                // Overlapping (what a single DID change is checked with) finds what a scan finds, across shard boundaries.
+                for (var lo = 31_200_000_000L - 150; lo < 31_200_000_000L + 200 * 100; lo += 937)
+                foreach (var width in new[] { 0L, 5, 140, 2_000 })
+                {
+                    var scan = model.Values.Where(r => long.Parse(r.First[1..]) <= lo + width && long.Parse(r.Last[1..]) >= lo)
+                        .OrderBy(r => long.Parse(r.First[1..])).ToList();
+                    table.Overlapping($"+{lo}", $"+{lo + width}").ShouldBe(scan, $"+{lo}..+{lo + width}");
+                }
             }
         }, iter: 100);
     }
