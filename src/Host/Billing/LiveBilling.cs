@@ -57,7 +57,11 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
         try
         {
             if (!_loaded) return await LoadAsync(ct);
-            var events = await log.ReadAsync(_floor, ct);
+            // Sequences first, bodies only of what is new: the lookback window is not deserialized again every poll.
+            var sequences = await log.SequencesAsync(_floor, ct);
+            List<long> fresh;
+            lock (_gate) fresh = sequences.Where(s => !_applied.Contains(s)).ToList();
+            var events = await log.ReadSequencesAsync(fresh, ct);
             var changed = false;
             lock (_gate)
             {
