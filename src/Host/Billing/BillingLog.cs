@@ -24,6 +24,36 @@ public sealed class BillingLog(IDocumentStore store)
         return events.Select(e => (e.Sequence, e.Data)).ToList();
     }
 
+    /// <summary>
+    /// The sequences of the billing state events above <paramref name="afterSequence"/>, oldest first: columns only, no
+    /// event body. The follower re-reads a lookback window below its head every poll; asking for the sequences first and
+    /// then only for the bodies it has not applied (<see cref="ReadSequencesAsync"/>) keeps it from deserializing the
+    /// same events again and again (at 100 calls/s the window held ~750 billing events, read twice a second).
+    /// </summary>
+    public async Task<IReadOnlyList<long>> SequencesAsync(long afterSequence, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        return await session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > afterSequence)
+            .Where(e => e.EventTypesAre(EventStoreConfiguration.BillingStateEventTypes))
+            .OrderBy(e => e.Sequence)
+            .Select(e => e.Sequence)
+            .ToListAsync(ct);
+    }
+
+    /// <summary>The events with these sequences (primary key lookups), oldest first.</summary>
+    public async Task<IReadOnlyList<(long Sequence, object Event)>> ReadSequencesAsync(IReadOnlyCollection<long> sequences, CancellationToken ct = default)
+    {
+        if (sequences.Count == 0) return [];
+        var wanted = sequences.ToArray();
+        await using var session = store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => wanted.Contains(e.Sequence))
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        return events.Select(e => (e.Sequence, e.Data)).ToList();
+    }
+
     /// <summary>The tariff book and the accounts as they were at <paramref name="asOf"/> (everything when null).</summary>
     public async Task<BillingState> LoadAsync(Instant? asOf = null, CancellationToken ct = default)
     {

@@ -39,6 +39,10 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
     public const long Lookback = 2000;
 
     private readonly HashSet<long> _applied = new();
+    private long _bodiesRead;
+
+    /// <summary>Event bodies the follower has read and deserialized since the start (the load not counted).</summary>
+    public long BodiesRead => Interlocked.Read(ref _bodiesRead);
     private long _floor;
     private bool _loaded;
 
@@ -57,7 +61,12 @@ public sealed class LiveBilling(BillingLog log, ILogger<LiveBilling> logger) : B
         try
         {
             if (!_loaded) return await LoadAsync(ct);
-            var events = await log.ReadAsync(_floor, ct);
+            // Sequences first, bodies only of what is new: the lookback window is not deserialized again every poll.
+            var sequences = await log.SequencesAsync(_floor, ct);
+            List<long> fresh;
+            lock (_gate) fresh = sequences.Where(s => !_applied.Contains(s)).ToList();
+            var events = await log.ReadSequencesAsync(fresh, ct);
+            Interlocked.Add(ref _bodiesRead, events.Count);
             var changed = false;
             lock (_gate)
             {
