@@ -97,8 +97,16 @@ public sealed partial class RoutingSnapshot
     private static DidTable Changed(DidTable table, IImmutableDictionary<string, DidRangeState> before,
         IImmutableDictionary<string, DidRangeState> after, IReadOnlyCollection<string> touched)
     {
-        var removed = new List<DidRangeState>();
-        var added = new List<DidRangeState>();
+        var (removed, added) = Diff(before, after, touched);
+        return table.With(removed, added);
+    }
+
+    /// <summary>What the touched ids were before and are after, where they differ (removed: the old versions; added: the new).</summary>
+    private static (List<T> Removed, List<T> Added) Diff<T>(IReadOnlyDictionary<string, T> before, IReadOnlyDictionary<string, T> after,
+        IReadOnlyCollection<string> touched) where T : class
+    {
+        var removed = new List<T>();
+        var added = new List<T>();
         foreach (var id in touched)
         {
             before.TryGetValue(id, out var was);
@@ -107,22 +115,13 @@ public sealed partial class RoutingSnapshot
             if (was is not null) removed.Add(was);
             if (now is not null) added.Add(now);
         }
-        return table.With(removed, added);
+        return (removed, added);
     }
 
     private static LcrTable ChangedLcr(LcrTable table, ImmutableSortedDictionary<string, LcrRuleState> before,
         ImmutableSortedDictionary<string, LcrRuleState> after, IReadOnlyCollection<string> touched)
     {
-        var removed = new List<LcrRuleState>();
-        var added = new List<LcrRuleState>();
-        foreach (var id in touched)
-        {
-            before.TryGetValue(id, out var was);
-            after.TryGetValue(id, out var now);
-            if (ReferenceEquals(was, now)) continue;
-            if (was is not null) removed.Add(was);
-            if (now is not null) added.Add(now);
-        }
+        var (removed, added) = Diff(before, after, touched);
         return table.With(removed, added, after.KeyComparer);
     }
 
